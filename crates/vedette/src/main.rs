@@ -1,0 +1,3 @@
+//! The `vedette` binary: command-line wiring only.
+
+fn main() {}
