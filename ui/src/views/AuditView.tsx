@@ -50,7 +50,7 @@ export function AuditView({ client = api }: { client?: ApiClient }) {
         <div className="toolbar">
           <label className="field field-inline">
             <span>Action</span>
-            <input name="action-filter" placeholder="e.g. auth.login" value={action} onChange={(e) => setAction(e.target.value)} />
+            <input name="action-filter" placeholder="e.g. user.login" value={action} onChange={(e) => setAction(e.target.value)} />
           </label>
           <label className="field field-inline">
             <span>Actor</span>

@@ -49,7 +49,7 @@ export function SetupView({ client = api }: { client?: ApiClient }) {
   return (
     <AuthCard
       title="Set up the console"
-      subtitle="Create the first administrator. The setup code is printed in the console's start-up banner (and in its log)."
+      subtitle="Create the first administrator. The setup code is printed in the console's start-up banner."
     >
       <form onSubmit={submit} noValidate>
         <label className="field">

@@ -1,0 +1,315 @@
+/**
+ * End-to-end test of the web console against the real `vedette console` binary, driven in
+ * Debian's Chromium through playwright-core.
+ *
+ * The browser trusts the console's self-signed certificate only by pinning its public key
+ * (`--ignore-certificate-errors-spki-list`), computed from `<data-dir>/tls/cert.pem`; TLS is
+ * otherwise verified as usual.
+ *
+ * Environment:
+ * - `VEDETTE_BIN`: the console binary (default `$CARGO_TARGET_DIR/debug/vedette`, else
+ *   `../target/debug/vedette` relative to `ui/`);
+ * - `CHROMIUM_PATH`: the browser (default `/usr/bin/chromium`).
+ * Missing either is a test failure with a clear message, never a skip.
+ *
+ * Screenshots land in `ui/test-results/`.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { createHash, X509Certificate } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { request } from 'node:https';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const UI_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const RESULTS = path.join(UI_DIR, 'test-results');
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const BIN =
+  process.env.VEDETTE_BIN ??
+  (process.env.CARGO_TARGET_DIR
+    ? path.join(process.env.CARGO_TARGET_DIR, 'debug', 'vedette')
+    : path.resolve(UI_DIR, '..', 'target', 'debug', 'vedette'));
+
+const ADMIN = { username: 'admin', password: 'Quiet-Harbor-Lantern-42' };
+const USER = { username: 'bob', password: 'Copper-Meadow-Falcon-77' };
+
+/** The running console and browser, shared by the steps. */
+const env = {
+  /** @type {import('node:child_process').ChildProcess | null} */ console: null,
+  /** @type {import('playwright-core').Browser | null} */ browser: null,
+  dataDir: '',
+  url: '',
+  setupCode: '',
+  fingerprint: '',
+  certPem: '',
+  output: '',
+  /** Uncaught errors of pages, which must stay empty. */
+  pageErrors: /** @type {string[]} */ ([]),
+};
+
+/** Starts the console and waits for its banner (URL, setup code, fingerprint). */
+async function startConsole() {
+  if (!existsSync(BIN)) {
+    throw new Error(
+      `console binary not found at ${BIN}: build it with \`cargo build -p vedette\` or set VEDETTE_BIN`,
+    );
+  }
+  env.dataDir = await mkdtemp(path.join(tmpdir(), 'vedette-ui-e2e-'));
+  const child = spawn(BIN, ['console', '--data-dir', env.dataDir, '--listen', '127.0.0.1:0'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? 'warn' },
+  });
+  env.console = child;
+  await new Promise((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`no complete banner within 60 s; output so far:\n${env.output}`)),
+      60_000,
+    );
+    const onData = (chunk) => {
+      env.output += chunk.toString();
+      const url = /Console URL:\s+(https:\/\/\S+)/.exec(env.output);
+      const code = /Setup code:\s+(\S+)/.exec(env.output);
+      const fingerprint = /TLS fingerprint:\s+SHA256:([0-9A-Fa-f:]+)/.exec(env.output);
+      if (url && code && fingerprint) {
+        clearTimeout(timer);
+        env.url = url[1].replace(/\/+$/, '');
+        env.setupCode = code[1];
+        env.fingerprint = fingerprint[1].replace(/:/g, '').toLowerCase();
+        resolve(undefined);
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', (chunk) => {
+      env.output += chunk.toString();
+    });
+    child.on('exit', (status, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`console exited (${status ?? signal}) before its banner:\n${env.output}`));
+    });
+  });
+}
+
+/** base64(SHA-256(SubjectPublicKeyInfo DER)) of the console certificate, for Chromium's pin. */
+async function spkiPin() {
+  env.certPem = await readFile(path.join(env.dataDir, 'tls', 'cert.pem'), 'utf8');
+  const cert = new X509Certificate(env.certPem);
+  // The banner's fingerprint must be the one of the certificate the console serves.
+  assert.equal(cert.fingerprint256.replace(/:/g, '').toLowerCase(), env.fingerprint, 'banner fingerprint matches cert.pem');
+  const spki = cert.publicKey.export({ type: 'spki', format: 'der' });
+  return createHash('sha256').update(spki).digest('base64');
+}
+
+/** A GET with a bearer token from Node, trusting only the console certificate. */
+function apiGet(pathname, token) {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      `${env.url}${pathname}`,
+      { ca: env.certPem, headers: { Authorization: `Bearer ${token}`, Accept: 'application/json' } },
+      (res) => {
+        let body = '';
+        res.on('data', (c) => (body += c));
+        res.on('end', () => resolve({ status: res.statusCode, body }));
+      },
+    );
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** A fresh browser context (separate cookies) with error collection. */
+async function newPage() {
+  assert.ok(env.browser, 'browser started');
+  const context = await env.browser.newContext({ viewport: { width: 1360, height: 900 } });
+  const page = await context.newPage();
+  page.on('pageerror', (error) => env.pageErrors.push(String(error)));
+  page.setDefaultTimeout(15_000);
+  return page;
+}
+
+async function screenshot(page, name) {
+  await mkdir(RESULTS, { recursive: true });
+  await page.screenshot({ path: path.join(RESULTS, `${name}.png`), fullPage: true });
+}
+
+/** Signs in through the login form. */
+async function login(page, { username, password }) {
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+before(async () => {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`Chromium not found at ${CHROMIUM}: install it with \`apt-get install -y chromium\` or set CHROMIUM_PATH`);
+  }
+  await startConsole();
+  const pin = await spkiPin();
+  env.browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      `--ignore-certificate-errors-spki-list=${pin}`,
+    ],
+  });
+});
+
+after(async () => {
+  await env.browser?.close();
+  if (env.console && env.console.exitCode === null) {
+    env.console.kill('SIGTERM');
+    await new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        env.console?.kill('SIGKILL');
+        resolve(undefined);
+      }, 10_000);
+      env.console?.once('exit', () => {
+        clearTimeout(timer);
+        resolve(undefined);
+      });
+    });
+  }
+  if (env.dataDir) await rm(env.dataDir, { recursive: true, force: true });
+});
+
+test('first run, users, roles, tokens and audit in the browser', { timeout: 180_000 }, async (t) => {
+  const admin = await newPage();
+  let inviteUrl = '';
+
+  await t.test('a fresh console sends / to the setup page', async () => {
+    await admin.goto(`${env.url}/`);
+    await admin.waitForURL(/\/setup$/);
+    await admin.getByRole('heading', { name: 'Set up the console' }).waitFor();
+    await screenshot(admin, 'setup');
+  });
+
+  await t.test('the setup code creates the first admin, who sees the sensor API key', async () => {
+    await admin.getByLabel('Setup code').fill(env.setupCode);
+    await admin.getByLabel('Admin username').fill(ADMIN.username);
+    await admin.getByLabel('Password', { exact: true }).fill(ADMIN.password);
+    await admin.getByLabel('Confirm password').fill(ADMIN.password);
+    await admin.getByRole('button', { name: 'Create admin and sign in' }).click();
+    await admin.getByRole('heading', { name: 'Deploy a sensor' }).waitFor();
+    assert.equal(new URL(admin.url()).pathname, '/');
+    assert.equal(await admin.getByTestId('current-user').textContent(), ADMIN.username);
+
+    const fingerprint = (await admin.getByLabel('TLS fingerprint', { exact: true }).textContent()) ?? '';
+    assert.equal(fingerprint.replace(/:/g, '').toLowerCase(), env.fingerprint);
+
+    await admin.getByRole('button', { name: 'Show', exact: true }).click();
+    const key = ((await admin.getByLabel('Sensor API key', { exact: true }).textContent()) ?? '').trim();
+    assert.ok(key.length >= 16 && !key.includes('•'), `the sensor API key is shown: ${key}`);
+    const command = (await admin.getByLabel('Sensor command', { exact: true }).textContent()) ?? '';
+    assert.ok(command.includes(env.url.replace(/^https:\/\//, '')), `sensor command names the console: ${command}`);
+    assert.ok(!command.includes(key), 'the key is masked in the displayed command');
+    await admin.getByRole('button', { name: 'Hide', exact: true }).click();
+    await screenshot(admin, 'home');
+  });
+
+  await t.test('logout, a wrong password, then login', async () => {
+    await admin.getByRole('button', { name: 'Log out' }).click();
+    await admin.waitForURL(/\/login$/);
+    await login(admin, { username: ADMIN.username, password: 'not-the-password-123' });
+    await admin.getByRole('alert').filter({ hasText: 'Wrong username or password.' }).waitFor();
+    await login(admin, ADMIN);
+    await admin.getByRole('heading', { name: 'Deploy a sensor' }).waitFor();
+  });
+
+  await t.test('an API token is created, shown once, and authenticates', async () => {
+    await admin.getByRole('link', { name: 'Account' }).click();
+    await admin.getByLabel('Name').fill('e2e-pipeline');
+    await admin.getByLabel('Expires in (days)').fill('30');
+    await admin.getByRole('button', { name: 'Create token' }).click();
+    const token = ((await admin.getByLabel('New API token', { exact: true }).textContent()) ?? '').trim();
+    assert.ok(token.length >= 16, `token shown: ${token}`);
+    await admin.getByRole('cell', { name: 'e2e-pipeline' }).waitFor();
+    await screenshot(admin, 'account');
+    const me = await apiGet('/api/v1/users/me', token);
+    assert.equal(me.status, 200, me.body);
+    assert.equal(JSON.parse(me.body).username, ADMIN.username);
+  });
+
+  await t.test('an invite link is created on the users page', async () => {
+    await admin.getByRole('link', { name: 'Users' }).click();
+    await admin.getByRole('heading', { name: 'Invites' }).waitFor();
+    await admin.locator('select[name="invite-role"]').selectOption('standard');
+    await admin.getByLabel('Expires in (hours)').fill('24');
+    await admin.getByRole('button', { name: 'Create invite' }).click();
+    inviteUrl = ((await admin.getByLabel('Invite link', { exact: true }).textContent()) ?? '').trim();
+    assert.match(inviteUrl, new RegExp(`^${env.url.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/invite/.+`));
+    await admin.getByTestId('invites-table').getByRole('cell', { name: 'Standard' }).waitFor();
+    await screenshot(admin, 'users');
+  });
+
+  const user = await newPage();
+  await t.test('the invite creates a standard user, who sees no admin pages', async () => {
+    await user.goto(inviteUrl);
+    await user.getByRole('heading', { name: 'Join this console' }).waitFor();
+    await user.getByLabel('Username').fill(USER.username);
+    await user.getByLabel('Password', { exact: true }).fill(USER.password);
+    await user.getByLabel('Confirm password').fill(USER.password);
+    await user.getByRole('button', { name: 'Create account' }).click();
+    await user.getByRole('heading', { name: 'Console information' }).waitFor();
+    assert.equal(await user.getByTestId('current-user').textContent(), USER.username);
+    const nav = (await user.getByRole('navigation', { name: 'Main' }).textContent()) ?? '';
+    assert.ok(!nav.includes('Users') && !nav.includes('Audit'), `no admin links for a standard user: ${nav}`);
+    assert.equal(await user.getByRole('heading', { name: 'Deploy a sensor' }).count(), 0);
+    await user.goto(`${env.url}/admin/users`);
+    await user.getByRole('heading', { name: 'Not allowed' }).waitFor();
+    await screenshot(user, 'standard-user');
+  });
+
+  await t.test('the admin changes the new user to read-only', async () => {
+    await admin.reload();
+    const row = admin.locator('tr[data-username="bob"]');
+    await row.waitFor();
+    await row.getByLabel('Role of bob').selectOption('read_only');
+    await admin.getByRole('dialog').getByRole('button', { name: 'Change role' }).click();
+    await admin.getByRole('dialog').waitFor({ state: 'detached' });
+    await admin.waitForFunction(
+      () => document.querySelector('tr[data-username="bob"] select')?.value === 'read_only',
+    );
+    await user.goto(`${env.url}/`);
+    await user.locator('.whoami .badge').filter({ hasText: 'Read-only' }).waitFor();
+  });
+
+  await t.test('the audit log lists the login and the role change', async () => {
+    await admin.getByRole('link', { name: 'Audit log' }).click();
+    const table = admin.getByTestId('audit-table');
+    await table.locator('tbody tr[data-action]').first().waitFor();
+    const actions = await table.locator('tbody tr[data-action]').evaluateAll((rows) =>
+      rows.map((row) => `${row.getAttribute('data-action')} ${row.textContent}`),
+    );
+    assert.ok(actions.some((a) => /login/i.test(a) && a.includes(ADMIN.username)), `a login entry: ${actions.join('\n')}`);
+    assert.ok(actions.some((a) => /role/i.test(a.split(' ')[0])), `a role change entry: ${actions.join('\n')}`);
+    await admin.getByLabel('Actor').fill(ADMIN.username);
+    await admin.waitForFunction(
+      (name) => {
+        const cells = [...document.querySelectorAll('[data-testid="audit-table"] tbody tr[data-action] td:nth-child(2)')];
+        return cells.length > 0 && cells.every((cell) => cell.textContent === name);
+      },
+      ADMIN.username,
+    );
+    await screenshot(admin, 'audit');
+  });
+
+  await t.test('logout ends the session', async () => {
+    await admin.getByRole('button', { name: 'Log out' }).click();
+    await admin.waitForURL(/\/login$/);
+    await admin.goto(`${env.url}/admin/users`);
+    await admin.waitForURL(/\/login$/);
+    await admin.getByRole('heading', { name: 'Sign in' }).waitFor();
+  });
+
+  assert.deepEqual(env.pageErrors, [], 'no uncaught errors in the pages');
+});
