@@ -1,0 +1,13 @@
+//! Vulnerability data for Vedette: ecosystem version ordering, OSV
+//! records and their affected-range evaluation.
+//!
+//! * [`version`]: parse and order versions natively for every
+//!   [`vedette_model::package::VersionScheme`] (dpkg, RPM, apk, PEP 440,
+//!   npm, Cargo SemVer, Go, Maven, RubyGems, NuGet, Composer).
+//!
+//! Architecture invariant: this crate does no network I/O and needs no
+//! async runtime; feeds are read from files the caller names.
+
+#![deny(missing_docs)]
+
+pub mod version;
