@@ -36,7 +36,7 @@ const BIN =
     : path.resolve(UI_DIR, '..', 'target', 'debug', 'vedette'));
 
 const ADMIN = { username: 'admin', password: 'Quiet-Harbor-Lantern-42' };
-const USER = { username: 'bob', password: 'Copper-Meadow-Falcon-77' };
+const USER = { username: 'bob', password: 'Copper-Meadow-Falcon-77', newPassword: 'Silver-Canyon-Otter-19' };
 
 /** The running console and browser, shared by the steps. */
 const env = {
@@ -214,6 +214,15 @@ test('first run, users, roles, tokens and audit in the browser', { timeout: 180_
     assert.ok(!command.includes(key), 'the key is masked in the displayed command');
     await admin.getByRole('button', { name: 'Hide', exact: true }).click();
     await screenshot(admin, 'home');
+
+    // Rotation asks for confirmation, then shows a different key.
+    await admin.getByRole('button', { name: 'Rotate API key' }).click();
+    await admin.getByRole('dialog').getByRole('button', { name: 'Rotate key' }).click();
+    await admin.getByText('The sensor API key was rotated.', { exact: false }).waitFor();
+    await admin.getByRole('button', { name: 'Show', exact: true }).click();
+    const rotated = ((await admin.getByLabel('Sensor API key', { exact: true }).textContent()) ?? '').trim();
+    assert.ok(rotated.length >= 16 && !rotated.includes('•'), `the new key is shown: ${rotated}`);
+    assert.notEqual(rotated, key, 'rotation changes the key');
   });
 
   await t.test('logout, a wrong password, then login', async () => {
@@ -280,6 +289,42 @@ test('first run, users, roles, tokens and audit in the browser', { timeout: 180_
       () => document.querySelector('tr[data-username="bob"] select')?.value === 'read_only',
     );
     await user.goto(`${env.url}/`);
+    await user.locator('.whoami .badge').filter({ hasText: 'Read-only' }).waitFor();
+  });
+
+  await t.test('the role filter and search narrow the users table', async () => {
+    await admin.locator('select[name="role-filter"]').selectOption('read_only');
+    await admin.waitForFunction(() => {
+      const rows = [...document.querySelectorAll('[data-testid="users-table"] tbody tr[data-username]')];
+      return rows.length === 1 && rows[0].getAttribute('data-username') === 'bob';
+    });
+    await admin.locator('select[name="role-filter"]').selectOption('');
+    await admin.getByLabel('Search').fill('adm');
+    await admin.waitForFunction(() => {
+      const rows = [...document.querySelectorAll('[data-testid="users-table"] tbody tr[data-username]')];
+      return rows.length === 1 && rows[0].getAttribute('data-username') === 'admin';
+    });
+    await admin.getByLabel('Search').fill('');
+    await admin.locator('tr[data-username="bob"]').waitFor();
+  });
+
+  await t.test('a password reset link lets the user choose a new password', async () => {
+    await admin.locator('tr[data-username="bob"]').getByRole('button', { name: 'Reset password' }).click();
+    await admin.getByRole('dialog').getByRole('button', { name: 'Create reset link' }).click();
+    const resetUrl = ((await admin.getByLabel('Password reset link', { exact: true }).textContent()) ?? '').trim();
+    assert.match(resetUrl, /\/reset\/.+/);
+
+    await user.getByRole('button', { name: 'Log out' }).click();
+    await user.waitForURL(/\/login$/);
+    await user.goto(resetUrl);
+    await user.getByRole('heading', { name: 'Choose a new password' }).waitFor();
+    await user.getByLabel('New password', { exact: true }).fill(USER.newPassword);
+    await user.getByLabel('Confirm new password').fill(USER.newPassword);
+    await user.getByRole('button', { name: 'Set new password' }).click();
+    await user.getByRole('link', { name: 'Go to sign in' }).click();
+    await login(user, { username: USER.username, password: USER.password });
+    await user.getByRole('alert').filter({ hasText: 'Wrong username or password.' }).waitFor();
+    await login(user, { username: USER.username, password: USER.newPassword });
     await user.locator('.whoami .badge').filter({ hasText: 'Read-only' }).waitFor();
   });
 
