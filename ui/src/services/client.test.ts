@@ -1,7 +1,7 @@
 /** Tests of the API client: CSRF header, credentials, problem+json errors, session end. */
 import { describe, expect, it, vi } from 'vitest';
 import { FakeConsole, problem, user } from '../test/fakeConsole';
-import { ApiError, CSRF_HEADER, buildQuery, parseRetryAfter } from './client';
+import { ApiError, CSRF_HEADER, buildQuery, parseRetryAfter, sentence } from './client';
 
 describe('ApiClient', () => {
   it('sends the CSRF token on non-GET requests only, after signing in', async () => {
@@ -48,7 +48,7 @@ describe('ApiClient', () => {
 
     fake.routes = { 'POST /auth/login': problem(423, 'account locked until 05:00') };
     const locked = await client.login('alice', 'x').catch((e: unknown) => e);
-    expect(locked).toMatchObject({ kind: 'locked', message: 'account locked until 05:00' });
+    expect(locked).toMatchObject({ kind: 'locked', message: 'Account locked until 05:00' });
   });
 
   it('keeps a readable message when the error body is not JSON', async () => {
@@ -120,6 +120,13 @@ describe('ApiClient', () => {
 });
 
 describe('helpers', () => {
+  it('sentence capitalizes prose but not identifiers', () => {
+    expect(sentence('wrong user name or password')).toBe('Wrong user name or password');
+    expect(sentence('`limit` must be a whole number')).toBe('`limit` must be a whole number');
+    expect(sentence('expires_in_hours must be between 1 and 720')).toBe('expires_in_hours must be between 1 and 720');
+    expect(sentence('')).toBe('');
+  });
+
   it('buildQuery leaves out empty values', () => {
     expect(buildQuery({ a: '', b: undefined, c: null, d: 'x', e: 0 })).toBe('?d=x&e=0');
     expect(buildQuery({})).toBe('');

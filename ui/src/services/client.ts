@@ -82,7 +82,7 @@ export class ApiError extends Error {
   readonly status: number;
   /** The problem's `title`, if any. */
   readonly title: string | undefined;
-  /** The problem's `detail`, if any (also used as `message`). */
+  /** The problem's `detail`, if any (`message` is the same with a capital first letter). */
   readonly detail: string | undefined;
   /** The problem's `type` URI, if any. */
   readonly type: string | undefined;
@@ -94,7 +94,7 @@ export class ApiError extends Error {
     problem: Problem,
     options: { retryAfterSeconds?: number | null; kind?: ApiErrorKind } = {},
   ) {
-    super(problem.detail || problem.title || fallbackMessage(status));
+    super(sentence(problem.detail || problem.title || fallbackMessage(status)));
     this.name = 'ApiError';
     this.kind = options.kind ?? kindForStatus(status);
     this.status = status;
@@ -103,6 +103,16 @@ export class ApiError extends Error {
     this.type = problem.type;
     this.retryAfterSeconds = options.retryAfterSeconds ?? null;
   }
+}
+
+/**
+ * Capitalizes the first letter, as the console's messages are lower-case by convention; a
+ * leading identifier (`expires_in_hours must …`) is left as is.
+ */
+export function sentence(text: string): string {
+  const firstWord = /^\S*/.exec(text)?.[0] ?? '';
+  if (!/^[a-z][a-z'’-]*[,;:.]?$/.test(firstWord)) return text;
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 function fallbackMessage(status: number): string {

@@ -93,7 +93,8 @@ export interface Invite {
   role: Role;
   expires_at: string;
   created_at: string;
-  created_by: string;
+  /** Username of the admin who created it; null if that account was deleted. */
+  created_by: string | null;
 }
 
 /** `POST /invites` answer, carrying the one-time token for the link. */

@@ -48,7 +48,7 @@ describe('AccountView', () => {
     fill('New password', 'a brand new password');
     fill('Confirm new password', 'a brand new password');
     fireEvent.click(screen.getByRole('button', { name: 'Change password' }));
-    expect((await screen.findByRole('alert')).textContent).toBe('the current password is wrong');
+    expect((await screen.findByRole('alert')).textContent).toBe('The current password is wrong');
     expect(screen.getByRole('heading', { name: 'Change password' })).toBeTruthy();
   });
 

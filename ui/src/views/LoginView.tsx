@@ -19,7 +19,8 @@ export function loginErrorMessage(error: unknown): string {
     case 'unauthorized':
       return 'Wrong username or password.';
     case 'locked':
-      return `This account is locked. ${error.detail ?? 'Ask an administrator to unlock it or try again later.'}`;
+      // The console's detail says for how long and what to do; keep a fallback for proxies.
+      return error.detail ? error.message : 'This account is locked after repeated failed sign-ins. Try again later or ask an admin.';
     case 'throttled': {
       const wait = error.retryAfterSeconds;
       return wait === null

@@ -77,6 +77,6 @@ describe('SetupView', () => {
     fill('Password', 'a sufficiently long pass');
     fill('Confirm password', 'a sufficiently long pass');
     fireEvent.click(screen.getByRole('button', { name: 'Create admin and sign in' }));
-    expect((await screen.findByRole('alert')).textContent).toBe('the setup code is not valid');
+    expect((await screen.findByRole('alert')).textContent).toBe('The setup code is not valid');
   });
 });

@@ -343,7 +343,7 @@ function Invites({
             <tr key={invite.id}>
               <td>{ROLE_LABELS[invite.role] ?? invite.role}</td>
               <td>{formatDateTime(invite.created_at)}</td>
-              <td>{invite.created_by}</td>
+              <td>{invite.created_by ?? '—'}</td>
               <td>{formatDateTime(invite.expires_at)}</td>
               <td className="actions">
                 <button type="button" className="btn btn-small btn-danger-outline" onClick={() => setRevoking(invite)}>
