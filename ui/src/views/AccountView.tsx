@@ -17,9 +17,11 @@ import { api, errorMessage } from '../services/client';
 import type { ApiClient } from '../services/client';
 import type { ApiToken, CreatedApiToken } from '../services/types';
 import { ROLE_LABELS } from '../services/types';
+import { useTitle } from '../lib/useTitle';
 
 /** The account page; `client` is replaceable for tests. */
 export function AccountView({ client = api }: { client?: ApiClient }) {
+  useTitle('Account');
   const { user } = useAuth();
   return (
     <div className="page">

@@ -6,6 +6,7 @@ import { formatDateTimeSeconds } from '../lib/format';
 import { useLoad } from '../lib/useLoad';
 import { api } from '../services/client';
 import type { ApiClient } from '../services/client';
+import { useTitle } from '../lib/useTitle';
 
 const PAGE_SIZE = 50;
 
@@ -14,6 +15,7 @@ export type TimeSort = '-at' | 'at';
 
 /** The audit page; `client` is replaceable for tests. */
 export function AuditView({ client = api }: { client?: ApiClient }) {
+  useTitle('Audit log');
   const [action, setAction] = useState('');
   const [actor, setActor] = useState('');
   const [filters, setFilters] = useState({ action: '', actor: '' });

@@ -13,9 +13,11 @@ import { useLoad } from '../lib/useLoad';
 import { api } from '../services/client';
 import type { ApiClient } from '../services/client';
 import type { SensorApiKey } from '../services/types';
+import { useTitle } from '../lib/useTitle';
 
 /** The home page; `client` is replaceable for tests. */
 export function HomeView({ client = api }: { client?: ApiClient }) {
+  useTitle('Console');
   const { user } = useAuth();
   const info = useLoad(() => client.consoleInfo(), [client]);
 

@@ -9,9 +9,11 @@ import { PasswordInputs } from '../components/PasswordInputs';
 import { passwordProblem, usernameProblem } from '../lib/validation';
 import { ApiError, api, errorMessage } from '../services/client';
 import type { ApiClient } from '../services/client';
+import { useTitle } from '../lib/useTitle';
 
 /** The invite acceptance form; `client` is replaceable for tests. */
 export function InviteView({ client = api }: { client?: ApiClient }) {
+  useTitle('Join');
   const { token = '' } = useParams();
   const { signedIn } = useAuth();
   const navigate = useNavigate();

@@ -11,6 +11,7 @@ import { AuthCard } from '../components/Layout';
 import { formatDuration } from '../lib/format';
 import { ApiError, api, errorMessage } from '../services/client';
 import type { ApiClient } from '../services/client';
+import { useTitle } from '../lib/useTitle';
 
 /** The sentence shown for a failed login. */
 export function loginErrorMessage(error: unknown): string {
@@ -34,6 +35,7 @@ export function loginErrorMessage(error: unknown): string {
 
 /** The login form; `client` is replaceable for tests. */
 export function LoginView({ client = api }: { client?: ApiClient }) {
+  useTitle('Sign in');
   const { user, needsSetup, notice, signedIn } = useAuth();
   const navigate = useNavigate();
   const location = useLocation();

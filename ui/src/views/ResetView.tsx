@@ -9,9 +9,11 @@ import { PasswordInputs } from '../components/PasswordInputs';
 import { passwordProblem } from '../lib/validation';
 import { api, errorMessage } from '../services/client';
 import type { ApiClient } from '../services/client';
+import { useTitle } from '../lib/useTitle';
 
 /** The reset form; `client` is replaceable for tests. */
 export function ResetView({ client = api }: { client?: ApiClient }) {
+  useTitle('New password');
   const { token = '' } = useParams();
   const { user } = useAuth();
   const [password, setPassword] = useState('');

@@ -12,9 +12,11 @@ import { PasswordInputs } from '../components/PasswordInputs';
 import { normalizeSetupCode, passwordProblem, setupCodeProblem, usernameProblem } from '../lib/validation';
 import { api, errorMessage } from '../services/client';
 import type { ApiClient } from '../services/client';
+import { useTitle } from '../lib/useTitle';
 
 /** The setup form; `client` is replaceable for tests. */
 export function SetupView({ client = api }: { client?: ApiClient }) {
+  useTitle('Setup');
   const { needsSetup, signedIn } = useAuth();
   const navigate = useNavigate();
   const [code, setCode] = useState('');

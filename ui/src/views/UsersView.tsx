@@ -16,6 +16,7 @@ import { api, errorMessage } from '../services/client';
 import type { ApiClient } from '../services/client';
 import { ROLES, ROLE_LABELS } from '../services/types';
 import type { CreatedInvite, Invite, Role, User } from '../services/types';
+import { useTitle } from '../lib/useTitle';
 
 const PAGE_SIZE = 50;
 
@@ -41,6 +42,7 @@ function useDebounced<T>(value: T, ms: number): T {
 
 /** The users page; `client` is replaceable for tests. */
 export function UsersView({ client = api }: { client?: ApiClient }) {
+  useTitle('Users');
   const invites = useLoad(() => client.listInvites({ limit: 500 }), [client]);
   return (
     <div className="page">
