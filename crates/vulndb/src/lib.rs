@@ -4,10 +4,14 @@
 //! * [`version`]: parse and order versions natively for every
 //!   [`vedette_model::package::VersionScheme`] (dpkg, RPM, apk, PEP 440,
 //!   npm, Cargo SemVer, Go, Maven, RubyGems, NuGet, Composer).
+//! * [`osv`]: OSV records (JSON, YAML, directories, zip dumps), the mapping
+//!   of OSV ecosystems to package types and distro releases, and the
+//!   schema's affected-range evaluation.
 //!
 //! Architecture invariant: this crate does no network I/O and needs no
 //! async runtime; feeds are read from files the caller names.
 
 #![deny(missing_docs)]
 
+pub mod osv;
 pub mod version;
