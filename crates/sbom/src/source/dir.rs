@@ -1,0 +1,267 @@
+//! A directory tree as a [`Source`]: a host root mounted at `/host`, any
+//! directory, or a running container's root seen through
+//! `/proc/<pid>/root`.
+//!
+//! Safety: every file is opened with `openat2(RESOLVE_IN_ROOT)` relative to
+//! the root, so a symbolic link — absolute or relative, even one swapped in
+//! by a running container during the scan — resolves inside the root, never
+//! out of it. Only regular files are opened (`O_NONBLOCK` so a FIFO cannot
+//! hang the scan, then `fstat`); device files, sockets and FIFOs are refused.
+//! The walk itself never follows symbolic links, and skips `/proc`, `/sys`
+//! and `/dev` of the scanned root.
+
+use std::fs::File;
+use std::io::Read;
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+
+use rustix::fs::{Mode, OFlags, ResolveFlags};
+
+use super::{FileInfo, FileMeta, Source, VisitFn, WantFn};
+use crate::{Diagnostic, Error};
+
+/// Top-level directories of a root that hold no installed software.
+const DEFAULT_SKIP: [&str; 3] = ["/proc", "/sys", "/dev"];
+
+/// A directory tree scanned in place.
+pub struct DirSource {
+    root: PathBuf,
+    root_fd: File,
+    skip: Vec<String>,
+}
+
+impl DirSource {
+    /// Opens `root` (which must be a directory).
+    pub fn open(root: impl AsRef<Path>) -> Result<DirSource, Error> {
+        let root = root.as_ref().to_path_buf();
+        let shown = root.display().to_string();
+        let root_fd = File::open(&root).map_err(|e| Error::io(&shown, e))?;
+        let meta = root_fd.metadata().map_err(|e| Error::io(&shown, e))?;
+        if !meta.is_dir() {
+            return Err(Error::Invalid(format!("{shown}: not a directory")));
+        }
+        Ok(DirSource {
+            root,
+            root_fd,
+            skip: DEFAULT_SKIP.iter().map(|s| s.to_string()).collect(),
+        })
+    }
+
+    /// Also skips these absolute paths inside the root (and everything under
+    /// them).
+    pub fn skip(mut self, paths: impl IntoIterator<Item = String>) -> DirSource {
+        self.skip.extend(paths);
+        self
+    }
+
+    /// Opens `path` (absolute inside the root) as a regular file.
+    fn open_in_root(&self, path: &str) -> Result<File, Error> {
+        let relative = path.trim_start_matches('/');
+        let relative = if relative.is_empty() { "." } else { relative };
+        let fd = rustix::fs::openat2(
+            &self.root_fd,
+            relative,
+            OFlags::RDONLY | OFlags::CLOEXEC | OFlags::NONBLOCK | OFlags::NOCTTY,
+            Mode::empty(),
+            ResolveFlags::IN_ROOT | ResolveFlags::NO_MAGICLINKS,
+        )
+        .map_err(|e| Error::io(path, e.into()))?;
+        let file = File::from(fd);
+        let meta = file.metadata().map_err(|e| Error::io(path, e))?;
+        if !meta.is_file() {
+            return Err(Error::NotRegular {
+                path: path.to_string(),
+            });
+        }
+        Ok(file)
+    }
+
+    /// Walks one directory; subdirectories are walked in parallel.
+    fn walk_dir<'s>(&'s self, scope: &rayon::Scope<'s>, path: String, ctx: &'s WalkCtx<'s>) {
+        let real = self.root.join(path.trim_start_matches('/'));
+        let entries = match std::fs::read_dir(&real) {
+            Ok(entries) => entries,
+            Err(e) => {
+                (ctx.report)(Diagnostic {
+                    path,
+                    cataloger: String::new(),
+                    message: format!("cannot list directory: {e}"),
+                });
+                return;
+            }
+        };
+        for entry in entries.flatten() {
+            let Ok(file_type) = entry.file_type() else {
+                continue;
+            };
+            let name = entry.file_name();
+            let child = if path == "/" {
+                format!("/{}", name.to_string_lossy())
+            } else {
+                format!("{path}/{}", name.to_string_lossy())
+            };
+            if file_type.is_dir() {
+                if self.skip.iter().any(|s| s == &child) {
+                    continue;
+                }
+                scope.spawn(move |scope| self.walk_dir(scope, child, ctx));
+            } else if file_type.is_file() {
+                let meta = || {
+                    entry.metadata().ok().map(|m| FileMeta {
+                        size: m.size(),
+                        mode: m.permissions().mode(),
+                    })
+                };
+                let info = FileInfo::new(&child, &meta);
+                let tag = (ctx.want)(&info);
+                if tag == 0 {
+                    continue;
+                }
+                match self.open_in_root(&child) {
+                    Ok(mut file) => (ctx.visit)(&child, tag, &mut file),
+                    Err(e) => (ctx.report)(Diagnostic {
+                        path: child,
+                        cataloger: String::new(),
+                        message: e.to_string(),
+                    }),
+                }
+            }
+            // Symbolic links, devices, FIFOs and sockets are never followed
+            // or opened by the walk.
+        }
+    }
+}
+
+/// The callbacks of one walk, shared by its parallel tasks.
+struct WalkCtx<'a> {
+    want: &'a WantFn<'a>,
+    visit: &'a VisitFn<'a>,
+    report: &'a (dyn Fn(Diagnostic) + Sync),
+}
+
+impl Source for DirSource {
+    fn describe(&self) -> String {
+        format!("dir:{}", self.root.display())
+    }
+
+    fn walk(
+        &self,
+        want: &WantFn<'_>,
+        visit: &VisitFn<'_>,
+        report: &(dyn Fn(Diagnostic) + Sync),
+    ) -> Result<(), Error> {
+        let ctx = WalkCtx {
+            want,
+            visit,
+            report,
+        };
+        rayon::scope(|scope| self.walk_dir(scope, "/".to_string(), &ctx));
+        Ok(())
+    }
+
+    fn read_file(&self, path: &str, limit: u64) -> Result<Vec<u8>, Error> {
+        let file = self.open_in_root(path)?;
+        let mut buf = Vec::new();
+        file.take(limit.saturating_add(1))
+            .read_to_end(&mut buf)
+            .map_err(|e| Error::io(path, e))?;
+        if buf.len() as u64 > limit {
+            return Err(Error::TooLarge {
+                path: path.to_string(),
+                limit,
+            });
+        }
+        Ok(buf)
+    }
+
+    fn read_link(&self, path: &str) -> Result<String, Error> {
+        let relative = path.trim_start_matches('/');
+        let target = rustix::fs::readlinkat(&self.root_fd, relative, Vec::new())
+            .map_err(|e| Error::io(path, e.into()))?;
+        Ok(target.to_string_lossy().into_owned())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::symlink;
+    use std::sync::Mutex;
+
+    #[test]
+    fn absolute_symlinks_resolve_inside_the_root() -> Result<(), Box<dyn std::error::Error>> {
+        let outside = tempfile::tempdir()?;
+        std::fs::write(outside.path().join("secret"), "outside")?;
+        let root = tempfile::tempdir()?;
+        std::fs::create_dir_all(root.path().join("etc"))?;
+        std::fs::create_dir_all(root.path().join("usr/lib"))?;
+        std::fs::write(root.path().join("usr/lib/os-release"), "ID=inside\n")?;
+        symlink("/usr/lib/os-release", root.path().join("etc/os-release"))?;
+        // A link to a path outside the root, absolute and through `..`.
+        let escape = outside.path().join("secret");
+        symlink(&escape, root.path().join("etc/abs"))?;
+        symlink(
+            "../../../../../../../../../..".to_string() + &escape.display().to_string(),
+            root.path().join("etc/rel"),
+        )?;
+
+        let src = DirSource::open(root.path())?;
+        assert_eq!(src.read_file("/etc/os-release", 100)?, b"ID=inside\n");
+        assert!(
+            src.read_file("/etc/abs", 100).is_err(),
+            "absolute link left the root"
+        );
+        assert!(
+            src.read_file("/etc/rel", 100).is_err(),
+            "relative link left the root"
+        );
+        assert_eq!(src.read_link("/etc/os-release")?, "/usr/lib/os-release");
+        // Size limits are enforced.
+        assert!(matches!(
+            src.read_file("/usr/lib/os-release", 3),
+            Err(Error::TooLarge { .. })
+        ));
+        Ok(())
+    }
+
+    #[test]
+    fn walk_skips_special_dirs_and_non_regular_files() -> Result<(), Box<dyn std::error::Error>> {
+        let root = tempfile::tempdir()?;
+        for dir in ["proc/1", "a/b", "dev"] {
+            std::fs::create_dir_all(root.path().join(dir))?;
+        }
+        std::fs::write(root.path().join("proc/1/status"), "x")?;
+        std::fs::write(root.path().join("a/b/file"), "y")?;
+        std::fs::write(root.path().join("top"), "z")?;
+        symlink("/a/b/file", root.path().join("link"))?;
+        rustix::fs::mknodat(
+            rustix::fs::CWD,
+            root.path().join("a/fifo").as_path(),
+            rustix::fs::FileType::Fifo,
+            Mode::from_raw_mode(0o644),
+            0,
+        )?;
+        let src = DirSource::open(root.path())?;
+        let seen = Mutex::new(Vec::new());
+        src.walk(
+            &|_| 1,
+            &|path, _, input| {
+                let mut s = String::new();
+                let _ = input.read_to_string(&mut s);
+                if let Ok(mut seen) = seen.lock() {
+                    seen.push(format!("{path}={s}"));
+                }
+            },
+            &|d| panic!("unexpected diagnostic {d:?}"),
+        )?;
+        let mut seen = seen.into_inner()?;
+        seen.sort();
+        assert_eq!(seen, ["/a/b/file=y", "/top=z"]);
+        // The FIFO is refused when opened directly, without blocking.
+        assert!(matches!(
+            src.read_file("/a/fifo", 10),
+            Err(Error::NotRegular { .. })
+        ));
+        Ok(())
+    }
+}
