@@ -1,11 +1,13 @@
 """Reference verdicts from the `osv` Python library (PyPI package `osv`).
 
-Reads one JSON document on stdin:
+Reads one JSON document on stdin (both keys optional):
   {"items": [{"key", "ecosystem", "ranges": [{"type", "events"}],
-              "versions": [...], "candidates": [...]}]}
+              "versions": [...], "candidates": [...]}],
+   "orderings": [{"ecosystem", "versions": [...]}]}
 and writes {"results": [{"key", "status", "error", "affected"}]} on stdout,
 where `affected` maps each candidate to true/false, or null when the
-library cannot order it.
+library cannot order it, and {"orderings": [{"sorted", "equal_next",
+"invalid"}]} with each pool sorted by the ecosystem's `sort_key`.
 
 Verdicts use the library's own pieces: the ecosystem's `sort_key`
 (`osv.ecosystems.get`), `osv.impact.enumerate_versions` (which sorts a
@@ -106,14 +108,41 @@ def evaluate(item):
     return {'status': 'ok', 'affected': verdicts}
 
 
+def order(pool):
+    """Sorts a pool of versions with the ecosystem's sort key.
+
+    Returns the sorted versions, whether each one equals the next, and the
+    versions the library cannot order."""
+    eco = lookup(pool['ecosystem'])
+    if eco is None:
+        return {'status': 'unsupported'}
+    keyed, invalid = [], []
+    for v in pool['versions']:
+        try:
+            keyed.append((eco.sort_key(v), v))
+        except Exception:  # the library raises many kinds for bad versions
+            invalid.append(v)
+    keyed.sort(key=lambda kv: kv[0])
+    equal_next = [
+        keyed[i][0] == keyed[i + 1][0] for i in range(len(keyed) - 1)
+    ]
+    return {
+        'status': 'ok',
+        'sorted': [v for _, v in keyed],
+        'equal_next': equal_next,
+        'invalid': invalid,
+    }
+
+
 def main():
     request = json.load(sys.stdin)
     results = []
-    for item in request['items']:
+    for item in request.get('items', []):
         result = evaluate(item)
         result['key'] = item['key']
         results.append(result)
-    json.dump({'results': results}, sys.stdout)
+    orderings = [order(pool) for pool in request.get('orderings', [])]
+    json.dump({'results': results, 'orderings': orderings}, sys.stdout)
 
 
 if __name__ == '__main__':

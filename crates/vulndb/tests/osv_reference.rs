@@ -172,7 +172,8 @@ fn collect_items() -> (Vec<Item>, Vec<Value>, BTreeMap<String, usize>) {
     (items, requests, unordered)
 }
 
-fn run_reference(requests: Vec<Value>) -> BTreeMap<String, Value> {
+/// Runs the reference script on one request and returns its JSON answer.
+pub fn run_python(request: &Value) -> Value {
     let python = reference_python();
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/osv_reference.py");
     let mut child = Command::new(&python)
@@ -182,7 +183,7 @@ fn run_reference(requests: Vec<Value>) -> BTreeMap<String, Value> {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap_or_else(|e| panic!("cannot start {}: {e}", python.display()));
-    let input = json!({"items": requests}).to_string();
+    let input = request.to_string();
     let mut stdin = child.stdin.take().unwrap_or_else(|| panic!("no stdin"));
     // Write from a thread so a full stdout pipe cannot deadlock us.
     let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
@@ -195,8 +196,12 @@ fn run_reference(requests: Vec<Value>) -> BTreeMap<String, Value> {
         "reference script failed:\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let parsed: Value = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("reference output is not JSON: {e}"));
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("reference output is not JSON: {e}"))
+}
+
+fn run_reference(requests: Vec<Value>) -> BTreeMap<String, Value> {
+    let parsed = run_python(&json!({ "items": requests }));
     let mut results = BTreeMap::new();
     for r in parsed["results"].as_array().cloned().unwrap_or_default() {
         let key = r["key"].as_str().unwrap_or_default().to_string();
@@ -205,9 +210,12 @@ fn run_reference(requests: Vec<Value>) -> BTreeMap<String, Value> {
     results
 }
 
-/// Allow-listed disagreements: `record<TAB>ecosystem<TAB>version<TAB>reason`.
-fn allowlist() -> BTreeMap<(String, String, String), String> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/osv_reference_allowlist.txt");
+/// Allow-listed disagreements: `a<TAB>b<TAB>c<TAB>reason` lines of a file
+/// in `tests/`.
+pub fn allowlist(file: &str) -> BTreeMap<(String, String, String), String> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests")
+        .join(file);
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let mut list = BTreeMap::new();
     for line in text.lines() {
@@ -240,7 +248,7 @@ fn verdict_text(v: &Option<bool>) -> &'static str {
 fn verdicts_agree_with_the_osv_python_library() {
     let (items, requests, unordered) = collect_items();
     let reference = run_reference(requests);
-    let allowed = allowlist();
+    let allowed = allowlist("osv_reference_allowlist.txt");
     // Per ecosystem: compared, agreed, agreed affected, agreed invalid,
     // entries the reference cannot order.
     let mut stats: BTreeMap<String, [usize; 5]> = BTreeMap::new();

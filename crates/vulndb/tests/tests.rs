@@ -7,3 +7,5 @@ mod common;
 mod osv_testdata;
 // Verdicts agree with the reference `osv` Python library.
 mod osv_reference;
+// Version orderings agree with the reference library on real versions.
+mod version_reference;
