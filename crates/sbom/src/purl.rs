@@ -7,6 +7,8 @@
 //! (`?arch=amd64&distro=debian-12`). Encoding is left to the `packageurl`
 //! crate.
 
+use std::str::FromStr;
+
 use packageurl::PackageUrl;
 use vedette_model::package::{Distro, Package, PackageType};
 
@@ -87,6 +89,61 @@ fn split_name(package: &Package, distro: Option<&Distro>) -> (Option<String>, St
         }
         _ => (None, name.to_string()),
     }
+}
+
+/// Rebuilds a package from its package URL (when reading SBOMs written by
+/// other tools): the inverse of [`build`]. `None` for purl types Vedette
+/// does not know or strings that are not purls.
+pub fn parse(purl: &str) -> Option<Package> {
+    let url = PackageUrl::from_str(purl).ok()?;
+    let package_type = PackageType::from_purl_type(url.ty())?;
+    let name = match (package_type, url.namespace()) {
+        (PackageType::Maven, Some(ns)) => format!("{ns}:{}", url.name()),
+        (PackageType::Npm | PackageType::Golang | PackageType::Composer, Some(ns)) => {
+            format!("{ns}/{}", url.name())
+        }
+        _ => url.name().to_string(),
+    };
+    let qualifier = |key: &str| url.qualifiers().get(key).map(|v| v.to_string());
+    let mut version = url.version().unwrap_or_default().to_string();
+    if package_type == PackageType::Rpm
+        && let Some(epoch) = qualifier("epoch").filter(|e| e != "0")
+    {
+        version = format!("{epoch}:{version}");
+    }
+    let mut package = Package::new(package_type, name, version);
+    package.purl = purl.to_string();
+    package.arch = qualifier("arch");
+    if let Some(upstream) = qualifier("upstream") {
+        match upstream.split_once('@') {
+            Some((name, version)) => {
+                package.source_name = Some(name.to_string());
+                package.source_version = Some(version.to_string());
+            }
+            None => package.source_name = Some(upstream),
+        }
+    }
+    Some(package)
+}
+
+/// The distro named by an OS package's `distro` qualifier (`debian-12`).
+pub fn distro_of(purl: &str) -> Option<Distro> {
+    let url = PackageUrl::from_str(purl).ok()?;
+    let qualifier = url.qualifiers().get("distro")?;
+    let (id, version_id) = match qualifier.rsplit_once('-') {
+        Some((id, v)) if v.starts_with(|c: char| c.is_ascii_digit()) => {
+            (id.to_string(), v.to_string())
+        }
+        _ => (
+            url.namespace().unwrap_or(qualifier).to_string(),
+            String::new(),
+        ),
+    };
+    Some(Distro {
+        id,
+        version_id,
+        ..Distro::default()
+    })
 }
 
 #[cfg(test)]
@@ -182,5 +239,43 @@ mod tests {
                 "{name}"
             );
         }
+    }
+
+    #[test]
+    fn parse_is_the_inverse_of_build() {
+        let mut rpm = Package::new(PackageType::Rpm, "openssl-libs", "1:3.0.7-27.el9");
+        rpm.arch = Some("x86_64".into());
+        rpm.source_name = Some("openssl".into());
+        rpm.source_version = Some("3.0.7-27.el9".into());
+        let mut deb = Package::new(PackageType::Deb, "libc6", "2.36-9+deb12u4");
+        deb.arch = Some("amd64".into());
+        deb.source_name = Some("glibc".into());
+        let others = [
+            Package::new(
+                PackageType::Maven,
+                "org.apache.logging.log4j:log4j-core",
+                "2.14.1",
+            ),
+            Package::new(PackageType::Npm, "@babel/core", "7.0.0"),
+            Package::new(PackageType::Golang, "github.com/gorilla/mux", "v1.8.0"),
+            Package::new(PackageType::Composer, "symfony/console", "v6.0.0"),
+        ];
+        for original in [rpm, deb].into_iter().chain(others) {
+            let purl = build(&original, Some(&debian()));
+            let back = parse(&purl).expect("a valid purl");
+            assert_eq!(
+                (&back.name, &back.version, back.package_type),
+                (&original.name, &original.version, original.package_type),
+                "{purl}"
+            );
+            assert_eq!(back.arch, original.arch);
+            assert_eq!(back.source_name, original.source_name, "{purl}");
+        }
+        assert_eq!(
+            distro_of("pkg:deb/debian/libc6@2.36?distro=debian-12").map(|d| d.purl_qualifier()),
+            Some("debian-12".into())
+        );
+        assert!(parse("pkg:conda/numpy@1.0").is_none());
+        assert!(parse("not a purl").is_none());
     }
 }

@@ -126,13 +126,7 @@ type MergeKey = (String, String, String, Option<String>, Option<String>);
 fn finish(packages: Vec<Package>, distro: Option<&Distro>) -> Vec<Package> {
     let mut merged: BTreeMap<MergeKey, Package> = BTreeMap::new();
     for p in packages {
-        let key = (
-            p.package_type.purl_type().to_string(),
-            p.name.clone(),
-            p.version.clone(),
-            p.arch.clone(),
-            p.source_name.clone(),
-        );
+        let key = merge_key(&p);
         match merged.get_mut(&key) {
             Some(existing) => {
                 for l in p.locations {
@@ -154,4 +148,20 @@ fn finish(packages: Vec<Package>, distro: Option<&Distro>) -> Vec<Package> {
             p
         })
         .collect()
+}
+
+/// Sorts packages the way [`catalog`] lists them (type, name, version, arch,
+/// source name).
+pub(crate) fn sort_packages(packages: &mut [Package]) {
+    packages.sort_by_cached_key(merge_key);
+}
+
+fn merge_key(p: &Package) -> MergeKey {
+    (
+        p.package_type.purl_type().to_string(),
+        p.name.clone(),
+        p.version.clone(),
+        p.arch.clone(),
+        p.source_name.clone(),
+    )
 }

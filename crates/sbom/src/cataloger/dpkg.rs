@@ -46,9 +46,21 @@ pub fn parse(text: &str, assume_installed: bool) -> Found {
                 .find(|(k, _)| k.eq_ignore_ascii_case(name))
                 .map(|(_, v)| v.trim())
         };
+        if stanza.is_empty() {
+            found
+                .warnings
+                .push(format!("stanza {}: no `Field: value` lines", index + 1));
+            continue;
+        }
         let installed = match field("Status") {
             Some(status) => status.ends_with(" installed"),
-            None => assume_installed,
+            None if assume_installed => true,
+            None => {
+                found
+                    .warnings
+                    .push(format!("stanza {}: no Status field", index + 1));
+                continue;
+            }
         };
         if !installed {
             continue;
@@ -88,15 +100,18 @@ pub fn parse(text: &str, assume_installed: bool) -> Found {
 
 /// Splits deb822 text into stanzas of `(field, value)`; continuation lines
 /// (starting with a space or tab) are dropped, no field we read uses them.
+/// Blocks of text without any field come out empty, so that the caller can
+/// report them.
 fn stanzas(text: &str) -> impl Iterator<Item = Vec<(&str, &str)>> {
-    text.split("\n\n").filter_map(|block| {
-        let fields: Vec<(&str, &str)> = block
-            .lines()
-            .filter(|l| !l.starts_with([' ', '\t']) && !l.starts_with('#'))
-            .filter_map(|l| l.split_once(':'))
-            .collect();
-        (!fields.is_empty()).then_some(fields)
-    })
+    text.split("\n\n")
+        .filter(|block| !block.trim().is_empty())
+        .map(|block| {
+            block
+                .lines()
+                .filter(|l| !l.starts_with([' ', '\t']) && !l.starts_with('#'))
+                .filter_map(|l| l.split_once(':'))
+                .collect()
+        })
 }
 
 #[cfg(test)]

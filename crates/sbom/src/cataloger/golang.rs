@@ -122,9 +122,13 @@ pub fn parse_mod_info(info: &str) -> Vec<Package> {
                 packages.push(Package::new(PackageType::Golang, *path, *version))
             }
             ["=>", path, version, ..] => {
-                // The previous dependency is replaced by this module.
+                // The previous dependency is replaced by this module; a
+                // replacement by a local directory keeps the required
+                // module's identity (the code is not from any release).
+                let local = path.starts_with(['.', '/']);
                 if let Some(last) = packages.last_mut()
                     && !version.is_empty()
+                    && !local
                 {
                     last.name = path.to_string();
                     last.version = version.to_string();
@@ -142,12 +146,19 @@ mod tests {
 
     #[test]
     fn mod_info_with_replacement() {
-        let info = "path\texample.com/app\nmod\texample.com/app\t(devel)\t\ndep\tgithub.com/a/b\tv1.2.3\th1:x=\ndep\tgolang.org/x/net\tv0.1.0\th1:y=\n=>\tgithub.com/fork/net\tv0.2.0\th1:z=\nbuild\t-compiler=gc\n";
+        let info = "path\texample.com/app\nmod\texample.com/app\t(devel)\t\ndep\tgithub.com/a/b\tv1.2.3\th1:x=\ndep\tgolang.org/x/net\tv0.1.0\th1:y=\n=>\tgithub.com/fork/net\tv0.2.0\th1:z=\ndep\texample.com/local\tv0.0.1\n=>\t./local\t(devel)\t\nbuild\t-compiler=gc\n";
         let got: Vec<_> = parse_mod_info(info)
             .iter()
             .map(|p| format!("{}@{}", p.name, p.version))
             .collect();
-        assert_eq!(got, ["github.com/a/b@v1.2.3", "github.com/fork/net@v0.2.0"]);
+        assert_eq!(
+            got,
+            [
+                "github.com/a/b@v1.2.3",
+                "github.com/fork/net@v0.2.0",
+                "example.com/local@v0.0.1"
+            ]
+        );
     }
 
     #[test]

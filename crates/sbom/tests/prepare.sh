@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Prepares what the vedette-sbom integration tests need. Idempotent: run it
+# as often as you like; it installs only what is missing.
+#
+#   apt:   golang-go (Go toolchain), liblog4j2-java (real jars), rpm + db5.3-util
+#          (only to regenerate testdata/rpm), python3-pip / npm if absent
+#   cargo: cargo-auditable (from crates.io)
+#   pip:   six==1.16.0 requests==2.31.0  --target $FIXTURES/python
+#          jsonschema (schema validation of CycloneDX / SPDX output)
+#   npm:   lodash@4.17.21 @babel/code-frame@7.22.13 express@4.18.2 in $FIXTURES/node
+#
+# FIXTURES defaults to /var/cache/vedette/sbom-fixtures (VEDETTE_SBOM_FIXTURES).
+set -euo pipefail
+
+FIXTURES="${VEDETTE_SBOM_FIXTURES:-/var/cache/vedette/sbom-fixtures}"
+mkdir -p "$FIXTURES"
+
+apt_missing=()
+command -v go >/dev/null || apt_missing+=(golang-go)
+ls /usr/share/java/log4j-core-*.jar >/dev/null 2>&1 || apt_missing+=(liblog4j2-java)
+command -v npm >/dev/null || apt_missing+=(npm)
+command -v pip3 >/dev/null || command -v pip >/dev/null || apt_missing+=(python3-pip)
+if ((${#apt_missing[@]})); then
+    echo "prepare.sh: apt-get install ${apt_missing[*]}"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y "${apt_missing[@]}"
+fi
+
+if ! command -v cargo-auditable >/dev/null; then
+    echo "prepare.sh: cargo install cargo-auditable"
+    cargo install --locked cargo-auditable
+fi
+
+PIP="python3 -m pip"
+if ! python3 -c 'import jsonschema, referencing' >/dev/null 2>&1; then
+    echo "prepare.sh: pip install jsonschema"
+    $PIP install --quiet jsonschema
+fi
+
+if [ ! -f "$FIXTURES/python/.done" ]; then
+    echo "prepare.sh: pip install --target $FIXTURES/python six requests"
+    rm -rf "$FIXTURES/python"
+    $PIP install --quiet --no-compile --target "$FIXTURES/python" six==1.16.0 requests==2.31.0
+    touch "$FIXTURES/python/.done"
+fi
+
+if [ ! -f "$FIXTURES/node/.done" ]; then
+    echo "prepare.sh: npm install in $FIXTURES/node"
+    rm -rf "$FIXTURES/node"
+    mkdir -p "$FIXTURES/node"
+    (cd "$FIXTURES/node" && echo '{"name":"vedette-sbom-fixture","version":"1.0.0","private":true}' > package.json \
+        && npm install --no-audit --no-fund --ignore-scripts lodash@4.17.21 @babel/code-frame@7.22.13 express@4.18.2 >/dev/null)
+    touch "$FIXTURES/node/.done"
+fi
+
+echo "prepare.sh: ready ($FIXTURES)"
