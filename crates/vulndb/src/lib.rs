@@ -7,11 +7,17 @@
 //! * [`osv`]: OSV records (JSON, YAML, directories, zip dumps), the mapping
 //!   of OSV ecosystems to package types and distro releases, and the
 //!   schema's affected-range evaluation.
+//! * [`distro`]: Alpine secdb and Debian security tracker importers.
+//! * [`matcher`]: the in-memory [`matcher::Matcher`] that finds the
+//!   advisories affecting a package, distro- and source-package-aware.
 //!
 //! Architecture invariant: this crate does no network I/O and needs no
 //! async runtime; feeds are read from files the caller names.
 
 #![deny(missing_docs)]
 
+pub mod advisory;
+pub mod distro;
+pub mod matcher;
 pub mod osv;
 pub mod version;

@@ -7,5 +7,9 @@ mod common;
 mod osv_testdata;
 // Verdicts agree with the reference `osv` Python library.
 mod osv_reference;
+// Alpine secdb and Debian tracker importers.
+mod distro_feeds;
+// The matcher on real advisories: ecosystems, distros, source packages, states.
+mod matcher;
 // Version orderings agree with the reference library on real versions.
 mod version_reference;
