@@ -200,3 +200,79 @@ fn real_ranges_evaluate_as_their_advisories_say() {
     assert!(verdict("1.2.0"));
     assert!(!verdict("1.2.3"));
 }
+
+#[test]
+fn hostile_inputs_are_clear_errors() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    // A record larger than the limit.
+    let big = dir.path().join("big.json");
+    std::fs::write(&big, vec![b' '; 4096]).unwrap_or_else(|e| panic!("{e}"));
+    let small = Limits {
+        max_record_bytes: 1024,
+        ..Limits::default()
+    };
+    assert!(matches!(
+        load_file(&big, &small),
+        Err(LoadError::TooLarge { .. })
+    ));
+    // Deep nesting stops at serde_json's recursion limit instead of the stack.
+    let deep = format!(
+        "{{\"id\":\"X\",\"affected\":{}{}}}",
+        "[".repeat(100_000),
+        "]".repeat(100_000)
+    );
+    let deep_path = dir.path().join("deep.json");
+    std::fs::write(&deep_path, deep).unwrap_or_else(|e| panic!("{e}"));
+    assert!(matches!(
+        load_file(&deep_path, &Limits::default()),
+        Err(LoadError::Json { .. })
+    ));
+    // Not a record, and not even JSON: reported, the rest still loads.
+    std::fs::write(dir.path().join("junk.json"), b"\x00\x01 not json")
+        .unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(dir.path().join("list.yaml"), b"- a\n- b\n").unwrap_or_else(|e| panic!("{e}"));
+    let good = advisories().join(
+        "ghsa-advisory-database-excerpts/advisories/github-reviewed/2020/10/GHSA-269g-pwp5-87pp/GHSA-269g-pwp5-87pp.json",
+    );
+    std::fs::copy(&good, dir.path().join("good.json")).unwrap_or_else(|e| panic!("{e}"));
+    let loaded = vedette_vulndb::osv::load_dir(dir.path(), &Limits::default());
+    assert_eq!(loaded.records.len(), 1);
+    assert_eq!(loaded.problems.len(), 4, "{:?}", loaded.problems);
+    // A zip with more entries than allowed; and a file that is not a zip.
+    let zip_path = dir.path().join("many.zip");
+    let file = std::fs::File::create(&zip_path).unwrap_or_else(|e| panic!("{e}"));
+    let mut zip = zip::ZipWriter::new(file);
+    for i in 0..5 {
+        zip.start_file(
+            format!("../../etc/{i}.json"),
+            zip::write::SimpleFileOptions::default(),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        zip.write_all(b"{}").unwrap_or_else(|e| panic!("{e}"));
+    }
+    zip.finish().unwrap_or_else(|e| panic!("{e}"));
+    let few = Limits {
+        max_entries: 4,
+        ..Limits::default()
+    };
+    assert!(matches!(
+        load_zip(&zip_path, &few),
+        Err(LoadError::TooManyEntries(4))
+    ));
+    // Entry names are never used as paths: `../` names are just bad records.
+    let loaded = load_zip(&zip_path, &Limits::default()).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(loaded.problems.len(), 5);
+    assert!(matches!(
+        load_zip(&big, &Limits::default()),
+        Err(LoadError::Zip { .. })
+    ));
+}
+
+#[test]
+fn withdrawn_records_match_nothing() {
+    let path = advisories().join("ossf-osv-schema/tools/ghsa/testdata/withdrawn.osv.json");
+    let record = load_file(&path, &Limits::default()).unwrap_or_else(|e| panic!("{e}"));
+    let mut m = vedette_vulndb::matcher::Matcher::new();
+    m.add_osv(&record);
+    assert!(m.is_empty());
+}

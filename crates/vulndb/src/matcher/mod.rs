@@ -387,6 +387,48 @@ impl Matcher {
     }
 }
 
+/// Groups matches that are the same problem: two matches belong together
+/// when their advisories share a name (id or alias), directly or through
+/// other matches (CVE ↔ GHSA ↔ distro ids). Groups keep the order of their
+/// first match; so do the matches inside a group.
+pub fn group_by_alias<'m>(matches: Vec<Match<'m>>) -> Vec<Vec<Match<'m>>> {
+    // Union-find over match indices, joined through shared names.
+    let mut parent: Vec<usize> = (0..matches.len()).collect();
+    fn root(parent: &mut [usize], mut i: usize) -> usize {
+        while parent[i] != i {
+            parent[i] = parent[parent[i]];
+            i = parent[i];
+        }
+        i
+    }
+    let mut owner: HashMap<&str, usize> = HashMap::new();
+    for (i, m) in matches.iter().enumerate() {
+        for name in m.advisory.names() {
+            match owner.get(name) {
+                Some(&j) => {
+                    let (a, b) = (root(&mut parent, i), root(&mut parent, j));
+                    // The earlier match stays the group's root.
+                    parent[a.max(b)] = a.min(b);
+                }
+                None => {
+                    owner.insert(name, i);
+                }
+            }
+        }
+    }
+    let mut groups: Vec<Vec<Match<'m>>> = Vec::new();
+    let mut group_of_root: HashMap<usize, usize> = HashMap::new();
+    let roots: Vec<usize> = (0..matches.len()).map(|i| root(&mut parent, i)).collect();
+    for (m, r) in matches.into_iter().zip(roots) {
+        let g = *group_of_root.entry(r).or_insert_with(|| {
+            groups.push(Vec::new());
+            groups.len() - 1
+        });
+        groups[g].push(m);
+    }
+    groups
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -402,6 +444,43 @@ mod tests {
             "zope-interface"
         );
         assert_eq!(normalize_name(PackageType::Npm, "@Scope/Pkg"), "@Scope/Pkg");
+    }
+
+    #[test]
+    fn aliases_group_one_problem() {
+        // PYSEC-2022-230 (lxml) is GHSA-wrxv-2j5q-m38w and CVE-2022-2309;
+        // a distro advisory named by the CVE joins the group.
+        let pysec = Advisory::from_id(
+            "PYSEC-2022-230",
+            vec!["CVE-2022-2309".into(), "GHSA-wrxv-2j5q-m38w".into()],
+            None,
+            Feed::Osv,
+        );
+        let ghsa = Advisory::from_id(
+            "GHSA-wrxv-2j5q-m38w",
+            vec!["CVE-2022-2309".into()],
+            None,
+            Feed::Osv,
+        );
+        let debian = Advisory::from_id("CVE-2022-2309", vec![], None, Feed::DebianTracker);
+        let other = Advisory::from_id("CVE-2021-28957", vec![], None, Feed::DebianTracker);
+        let m = |a| Match {
+            advisory: a,
+            state: MatchState::Unfixed,
+            matched_name: "lxml".into(),
+        };
+        let groups = group_by_alias(vec![m(&other), m(&debian), m(&pysec), m(&ghsa)]);
+        let ids: Vec<Vec<&str>> = groups
+            .iter()
+            .map(|g| g.iter().map(|m| m.advisory.id.as_str()).collect())
+            .collect();
+        assert_eq!(
+            ids,
+            [
+                vec!["CVE-2021-28957"],
+                vec!["CVE-2022-2309", "PYSEC-2022-230", "GHSA-wrxv-2j5q-m38w"]
+            ]
+        );
     }
 
     #[test]

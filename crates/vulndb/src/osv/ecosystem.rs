@@ -111,8 +111,9 @@ impl Ecosystem {
                 Some("azurelinux"),
             ),
             // SemVer ecosystems Vedette does not catalog: ranges still
-            // evaluate with SemVer ordering.
-            "Bitnami" | "Hex" | "SwiftURL" => (None, Some(VersionScheme::Semver), None),
+            // evaluate with SemVer precedence, through the lenient Go parser
+            // (optional `v`, `1.2` shorthand) as for all SEMVER ranges.
+            "Bitnami" | "Hex" | "SwiftURL" => (None, Some(VersionScheme::Go), None),
             _ => (None, None, None),
         };
         Ecosystem {
@@ -217,10 +218,7 @@ mod tests {
         );
         check("Wolfi", Some(Apk), Some("wolfi"), None);
         check("CRAN", None, None, None);
-        assert_eq!(
-            Ecosystem::parse("Bitnami").scheme,
-            Some(VersionScheme::Semver)
-        );
+        assert_eq!(Ecosystem::parse("Bitnami").scheme, Some(VersionScheme::Go));
         assert_eq!(Ecosystem::parse("Hackage").scheme, None);
     }
 }

@@ -240,8 +240,8 @@ impl CompiledAffected {
         // Listed versions may be spelled differently (`1.0` vs `1.0.0`).
         if let Some(scheme) = self.ecosystem.scheme
             && !self.versions.is_empty()
+            && let Ok(v) = Version::parse(scheme, version)
         {
-            let v = Version::parse(scheme, version)?;
             let listed_equal = self.versions.iter().any(|listed| {
                 Version::parse(scheme, listed)
                     .is_ok_and(|l| l.cmp_same(&v) == Some(Ordering::Equal))
