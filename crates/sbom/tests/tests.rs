@@ -18,3 +18,5 @@ mod rpm;
 mod formats;
 // Malformed databases, bombs, deep nesting, huge files, symlink escapes.
 mod hostile;
+// docker save archives and OCI layouts: flattening, whiteouts, hostile layers.
+mod images;

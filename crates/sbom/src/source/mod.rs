@@ -7,10 +7,12 @@
 //! inside the source (`/var/lib/dpkg/status`), whatever the real location.
 
 mod dir;
+mod image;
 
 use std::io::{Read, Seek};
 
 pub use dir::DirSource;
+pub use image::{FILE_LIMIT as IMAGE_FILE_LIMIT, ImageSource, Limits as ImageLimits};
 
 use crate::Error;
 
