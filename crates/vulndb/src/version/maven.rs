@@ -12,11 +12,17 @@
 //! 3. trailing "null" tokens (`0`, `""`) are trimmed from the end, and again
 //!    before each remaining `-` (so `1.0-1.0 == 1-1`);
 //! 4. compare token by token, padding the shorter version with nulls (`.0`
-//!    or `-""`, matching the other side's separator). With equal separators,
-//!    numbers compare numerically and beat qualifiers; qualifiers order
-//!    `alpha < beta < milestone < rc < snapshot < "" < sp < (others,
-//!    alphabetically)`, and a null compares like `""`. With different
-//!    separators: `.qualifier < -qualifier < -number < .number`.
+//!    or `-""`, matching the other side's separator). Numbers compare
+//!    numerically and beat qualifiers; qualifiers order `alpha < beta <
+//!    milestone < rc < snapshot < "" < sp < (others, alphabetically)`; a
+//!    padding null compares like `""`; between two numbers `-number <
+//!    .number`.
+//!
+//! One deliberate departure from the older text of the specification
+//! (`.qualifier < -qualifier`): that rule is not transitive together with
+//! padding (`9 < 9.m < 9-alpha < 9`). Maven 3.9's `ComparableVersion` reads
+//! `.X` as `-X` for a qualifier `X`, and so does Vedette
+//! (`.qualifier == -qualifier`), which restores a total order.
 
 use std::cmp::Ordering;
 use std::fmt;
@@ -43,6 +49,8 @@ struct Token {
     /// rather than `.`.
     dash: bool,
     value: Value,
+    /// Whether this is a null added to pad the shorter version.
+    padding: bool,
 }
 
 impl Token {
@@ -62,16 +70,7 @@ impl Token {
             } else {
                 Value::Number(String::new())
             },
-        }
-    }
-
-    /// Rank of the separator/kind pair when separators differ.
-    fn kind_rank(&self) -> u8 {
-        match (self.dash, &self.value) {
-            (false, Value::Qualifier(_)) => 0,
-            (true, Value::Qualifier(_)) => 1,
-            (true, Value::Number(_)) => 2,
-            (false, Value::Number(_)) => 3,
+            padding: true,
         }
     }
 }
@@ -95,14 +94,17 @@ fn cmp_numbers(a: &str, b: &str) -> Ordering {
 
 impl Ord for Token {
     fn cmp(&self, other: &Self) -> Ordering {
-        if self.dash != other.dash {
-            return self.kind_rank().cmp(&other.kind_rank());
-        }
         match (&self.value, &other.value) {
-            (Value::Number(a), Value::Number(b)) => cmp_numbers(a, b),
-            // A null number (padding) compares like the release qualifier.
-            (Value::Number(a), Value::Qualifier(b)) if a.is_empty() => cmp_qualifiers("", b),
-            (Value::Qualifier(a), Value::Number(b)) if b.is_empty() => cmp_qualifiers(a, ""),
+            // `-1 < .1`: the separator only matters between two numbers.
+            (Value::Number(a), Value::Number(b)) => match (self.dash, other.dash) {
+                (true, false) => Ordering::Less,
+                (false, true) => Ordering::Greater,
+                _ => cmp_numbers(a, b),
+            },
+            // Padding compares like the release qualifier `""`; a real
+            // number is newer than any qualifier.
+            (Value::Number(_), Value::Qualifier(b)) if self.padding => cmp_qualifiers("", b),
+            (Value::Qualifier(a), Value::Number(_)) if other.padding => cmp_qualifiers(a, ""),
             (Value::Number(_), Value::Qualifier(_)) => Ordering::Greater,
             (Value::Qualifier(_), Value::Number(_)) => Ordering::Less,
             (Value::Qualifier(a), Value::Qualifier(b)) => cmp_qualifiers(a, b),
@@ -166,6 +168,7 @@ fn tokenize(version: &str) -> Vec<Token> {
             tokens.push(Token {
                 dash: if first { dash } else { true },
                 value: make_value(raw, followed_by_digit),
+                padding: false,
             });
             first = false;
             start = end;
@@ -174,6 +177,7 @@ fn tokenize(version: &str) -> Vec<Token> {
             tokens.push(Token {
                 dash,
                 value: Value::Number(String::new()),
+                padding: false,
             });
         }
     }
@@ -282,7 +286,10 @@ mod tests {
             ],
         );
         assert_increasing(Maven, &["1-foo2", "1-foo10"]);
-        assert_increasing(Maven, &["1.foo", "1-foo", "1-1", "1.1"]);
+        assert_increasing(Maven, &["1-foo", "1-1", "1.1"]);
+        // Maven 3.9: `.X` reads as `-X` for qualifiers.
+        assert_all_equal(Maven, &["1.foo", "1-foo"]);
+        assert_increasing(Maven, &["9-alpha", "9", "9.m"]);
         assert_all_equal(Maven, &["1-alpha1", "1-a1", "1alpha1"]);
         assert_all_equal(Maven, &["1-rc1", "1-cr1", "1.0-CR1"]);
         assert_increasing(Maven, &["1-sp", "1-whatever", "1.1"]);

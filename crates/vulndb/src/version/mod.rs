@@ -213,3 +213,39 @@ pub const SCHEMES: [VersionScheme; 11] = [
 
 #[cfg(test)]
 pub(crate) mod testutil;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Arbitrary input never panics any parser, and whatever parses is
+        /// equal to itself.
+        #[test]
+        fn any_input_is_safe(s in "[0-9a-zA-Z.+~^_:!*@ -]{0,40}|\\PC{0,20}") {
+            for scheme in SCHEMES {
+                if let Ok(v) = Version::parse(scheme, &s) {
+                    prop_assert_eq!(v.cmp_same(&v), Some(Ordering::Equal));
+                    prop_assert!(compare(scheme, &s, &s).is_ok());
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn limits_and_cross_scheme() {
+        let long = "1.".repeat(200);
+        for scheme in SCHEMES {
+            assert!(Version::parse(scheme, "").is_err(), "{scheme:?}");
+            assert!(Version::parse(scheme, &long).is_err(), "{scheme:?}");
+        }
+        let a = Version::parse(VersionScheme::Npm, "1.0.0");
+        let b = Version::parse(VersionScheme::Semver, "1.0.0");
+        let (Ok(a), Ok(b)) = (a, b) else {
+            panic!("1.0.0 must parse");
+        };
+        assert_eq!(a.partial_cmp(&b), None);
+        assert_eq!(a.scheme(), VersionScheme::Npm);
+    }
+}
