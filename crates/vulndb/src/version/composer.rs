@@ -374,7 +374,7 @@ mod tests {
     }
 
     fn version() -> impl Strategy<Value = String> {
-        "v?[0-9]{1,2}(\\.[0-9]{1,2}){0,3}(-(alpha|beta|RC|patch)[0-9]?)?(-dev)?"
+        "v?[0-9]{1,4}(\\.[0-9]{1,2}){0,3}([-._]?(alpha|beta|RC|rc|patch|pl|p|a|b|stable)([.-]?[0-9]{1,2})?)?([.-]?dev)?"
     }
 
     proptest! {
