@@ -276,3 +276,50 @@ fn withdrawn_records_match_nothing() {
     m.add_osv(&record);
     assert!(m.is_empty());
 }
+
+#[test]
+fn every_osv_ecosystem_is_classified() {
+    // ossf-osv-schema/ecosystems.json lists every ecosystem OSV defines.
+    let text = std::fs::read_to_string(advisories().join("ossf-osv-schema/ecosystems.json"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let list: serde_json::Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}"));
+    let names: Vec<&String> = list
+        .as_object()
+        .map(|o| o.keys().collect())
+        .unwrap_or_default();
+    assert!(names.len() > 40);
+    let cataloged: BTreeSet<&str> = names
+        .iter()
+        .filter(|n| Ecosystem::parse(n).package_type.is_some())
+        .map(|n| n.as_str())
+        .collect();
+    let expected: BTreeSet<&str> = [
+        "AlmaLinux",
+        "Alpaquita",
+        "Alpine",
+        "Azure Linux",
+        "Chainguard",
+        "crates.io",
+        "Debian",
+        "Go",
+        "Mageia",
+        "Maven",
+        "MinimOS",
+        "npm",
+        "NuGet",
+        "openEuler",
+        "openSUSE",
+        "Packagist",
+        "Photon OS",
+        "PyPI",
+        "Red Hat",
+        "Rocky Linux",
+        "RubyGems",
+        "SUSE",
+        "Ubuntu",
+        "Wolfi",
+    ]
+    .into_iter()
+    .collect();
+    assert_eq!(cataloged, expected);
+}

@@ -36,6 +36,7 @@ impl Ecosystem {
             None => (ecosystem.trim(), None),
         };
         let language = |t: PackageType| (Some(t), Some(t.version_scheme()), None);
+        let os = |t: PackageType, id: &'static str| (Some(t), Some(t.version_scheme()), Some(id));
         let (package_type, scheme, distro) = match base {
             "PyPI" => language(PackageType::Pypi),
             "npm" => language(PackageType::Npm),
@@ -45,71 +46,22 @@ impl Ecosystem {
             "RubyGems" => language(PackageType::Gem),
             "Packagist" => language(PackageType::Composer),
             "NuGet" => language(PackageType::Nuget),
-            "Debian" => (
-                Some(PackageType::Deb),
-                Some(VersionScheme::Dpkg),
-                Some("debian"),
-            ),
-            "Ubuntu" => (
-                Some(PackageType::Deb),
-                Some(VersionScheme::Dpkg),
-                Some("ubuntu"),
-            ),
-            "Alpine" => (
-                Some(PackageType::Apk),
-                Some(VersionScheme::Apk),
-                Some("alpine"),
-            ),
-            "Wolfi" => (
-                Some(PackageType::Apk),
-                Some(VersionScheme::Apk),
-                Some("wolfi"),
-            ),
-            "Chainguard" => (
-                Some(PackageType::Apk),
-                Some(VersionScheme::Apk),
-                Some("chainguard"),
-            ),
-            "AlmaLinux" => (
-                Some(PackageType::Rpm),
-                Some(VersionScheme::Rpm),
-                Some("almalinux"),
-            ),
-            "Rocky Linux" => (
-                Some(PackageType::Rpm),
-                Some(VersionScheme::Rpm),
-                Some("rocky"),
-            ),
-            "Red Hat" => (
-                Some(PackageType::Rpm),
-                Some(VersionScheme::Rpm),
-                Some("rhel"),
-            ),
-            "openSUSE" => (
-                Some(PackageType::Rpm),
-                Some(VersionScheme::Rpm),
-                Some("opensuse"),
-            ),
-            "SUSE" => (
-                Some(PackageType::Rpm),
-                Some(VersionScheme::Rpm),
-                Some("sles"),
-            ),
-            "Mageia" => (
-                Some(PackageType::Rpm),
-                Some(VersionScheme::Rpm),
-                Some("mageia"),
-            ),
-            "openEuler" => (
-                Some(PackageType::Rpm),
-                Some(VersionScheme::Rpm),
-                Some("openEuler"),
-            ),
-            "Azure Linux" => (
-                Some(PackageType::Rpm),
-                Some(VersionScheme::Rpm),
-                Some("azurelinux"),
-            ),
+            "Debian" => os(PackageType::Deb, "debian"),
+            "Ubuntu" => os(PackageType::Deb, "ubuntu"),
+            "Alpine" => os(PackageType::Apk, "alpine"),
+            "Wolfi" => os(PackageType::Apk, "wolfi"),
+            "Chainguard" => os(PackageType::Apk, "chainguard"),
+            "Alpaquita" => os(PackageType::Apk, "alpaquita"),
+            "MinimOS" => os(PackageType::Apk, "minimos"),
+            "AlmaLinux" => os(PackageType::Rpm, "almalinux"),
+            "Rocky Linux" => os(PackageType::Rpm, "rocky"),
+            "Red Hat" => os(PackageType::Rpm, "rhel"),
+            "openSUSE" => os(PackageType::Rpm, "opensuse"),
+            "SUSE" => os(PackageType::Rpm, "sles"),
+            "Mageia" => os(PackageType::Rpm, "mageia"),
+            "openEuler" => os(PackageType::Rpm, "openEuler"),
+            "Azure Linux" => os(PackageType::Rpm, "azurelinux"),
+            "Photon OS" => os(PackageType::Rpm, "photon"),
             // SemVer ecosystems Vedette does not catalog: ranges still
             // evaluate with SemVer precedence, through the lenient Go parser
             // (optional `v`, `1.2` shorthand) as for all SEMVER ranges.
