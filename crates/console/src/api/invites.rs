@@ -1,0 +1,151 @@
+//! Invites: admins create expiring single-use links that let someone create
+//! an account with a given role.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum_extra::extract::CookieJar;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::error::ApiError;
+use super::extract::{Json, check_len};
+use super::session::{SessionInfo, check_new_account, hash_password, start_session, throttle};
+use crate::audit::{self, Event, Outcome};
+use crate::auth::one_time::{self, Invite, Purpose};
+use crate::auth::principal::{AdminUser, ClientIp};
+use crate::auth::{Role, users};
+use crate::state::AppState;
+use crate::store::sql::{now_ms, rfc3339};
+
+/// Creating an invite.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewInvite {
+    /// The role the new account gets.
+    pub role: Role,
+    /// Hours until the link stops working (1–720, default 72).
+    pub expires_in_hours: Option<u32>,
+}
+
+/// A created invite, with its secret (shown once).
+#[derive(Serialize, ToSchema)]
+pub struct CreatedInvite {
+    /// Identifier (to revoke it).
+    pub id: String,
+    /// The role the new account gets.
+    pub role: Role,
+    /// Put it in the link `<console>/invite/<token>`.
+    pub token: String,
+    /// When the link stops working (RFC 3339).
+    pub expires_at: String,
+    /// When it was created (RFC 3339).
+    pub created_at: String,
+}
+
+/// Accepting an invite.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AcceptInvite {
+    /// The token from the invite link.
+    pub token: String,
+    /// The new account's user name.
+    pub username: String,
+    /// The new account's password.
+    pub password: String,
+}
+
+/// Creates an invite link.
+#[utoipa::path(post, path = "/invites", tag = "invites", request_body = NewInvite,
+    responses((status = 201, body = CreatedInvite), (status = 400, body = super::error::Problem)))]
+pub async fn create(
+    State(state): State<AppState>,
+    ip: ClientIp,
+    AdminUser(admin): AdminUser,
+    Json(request): Json<NewInvite>,
+) -> Result<(StatusCode, Json<CreatedInvite>), ApiError> {
+    let hours = request.expires_in_hours.unwrap_or(72);
+    if !(1..=720).contains(&hours) {
+        return Err(ApiError::BadRequest("`expires_in_hours` must be from 1 to 720".into()));
+    }
+    let now = now_ms();
+    let expires_at = now + i64::from(hours) * 3600 * 1000;
+    let (id, token) = one_time::create(&state.store, Purpose::Invite, Some(request.role), None, &admin.username, expires_at).await?;
+    audit::record(&state.store, Event {
+        actor: &admin.username, action: "invite.create", target: Some(&id),
+        source_ip: Some(ip.0.to_string()), outcome: Outcome::Success,
+        detail: Some(format!("role {}, valid {hours} h", request.role)),
+    }).await?;
+    Ok((StatusCode::CREATED, Json(CreatedInvite {
+        id, role: request.role, token, expires_at: rfc3339(expires_at), created_at: rfc3339(now),
+    })))
+}
+
+/// Lists pending invites.
+#[utoipa::path(get, path = "/invites", tag = "invites", responses((status = 200, body = super::list::Page<Invite>)))]
+pub async fn list(State(state): State<AppState>, _admin: AdminUser) -> Result<Json<super::list::Page<Invite>>, ApiError> {
+    let items = one_time::pending_invites(&state.store).await?;
+    let total = items.len() as i64;
+    Ok(Json(super::list::Page { limit: items.len() as u64, items, total, offset: 0 }))
+}
+
+/// Revokes a pending invite.
+#[utoipa::path(delete, path = "/invites/{id}", tag = "invites", params(("id" = String, Path)),
+    responses((status = 204), (status = 404, body = super::error::Problem)))]
+pub async fn revoke(
+    State(state): State<AppState>,
+    ip: ClientIp,
+    AdminUser(admin): AdminUser,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    check_len("id", &id, 1, 64)?;
+    if !one_time::revoke_invite(&state.store, &id).await? {
+        return Err(ApiError::NotFound(format!("no pending invite with id `{id}`")));
+    }
+    audit::record(&state.store, Event {
+        actor: &admin.username, action: "invite.revoke", target: Some(&id),
+        source_ip: Some(ip.0.to_string()), outcome: Outcome::Success, detail: None,
+    }).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Creates an account from an invite link and signs in.
+#[utoipa::path(post, path = "/invites/accept", tag = "invites", request_body = AcceptInvite,
+    responses((status = 201, body = SessionInfo), (status = 400, body = super::error::Problem),
+              (status = 403, body = super::error::Problem), (status = 409, body = super::error::Problem)))]
+pub async fn accept(
+    State(state): State<AppState>,
+    ip: ClientIp,
+    jar: CookieJar,
+    Json(request): Json<AcceptInvite>,
+) -> Result<impl IntoResponse, ApiError> {
+    throttle(&state, ip, "invite.accept").await?;
+    check_len("token", &request.token, 1, 128)?;
+    check_new_account(&request.username, &request.password)?;
+    let refused = || ApiError::Forbidden("this invite link is unknown, expired or already used; ask an admin for a new one".into());
+    let Some(invite) = one_time::peek(&state.store, Purpose::Invite, &request.token).await? else {
+        audit::record(&state.store, Event {
+            actor: "anonymous", action: "invite.accept", target: Some(&request.username),
+            source_ip: Some(ip.0.to_string()), outcome: Outcome::Failure, detail: Some("unknown, used or expired link".into()),
+        }).await?;
+        return Err(refused());
+    };
+    if users::by_username(&state.store, &request.username).await?.is_some() {
+        return Err(ApiError::Conflict(format!("the user name `{}` is taken; choose another", request.username)));
+    }
+    if one_time::consume(&state.store, Purpose::Invite, &request.token).await?.is_none() {
+        return Err(refused());
+    }
+    let role = invite.role.as_deref().and_then(Role::parse).unwrap_or(Role::ReadOnly);
+    let hash = hash_password(request.password).await?;
+    let Some(user) = users::create(&state.store, &request.username, &hash, role).await? else {
+        return Err(ApiError::Conflict(format!("the user name `{}` is taken; choose another", request.username)));
+    };
+    users::record_login(&state.store, &user.id).await?;
+    audit::record(&state.store, Event {
+        actor: &user.username, action: "user.create", target: Some(&user.username),
+        source_ip: Some(ip.0.to_string()), outcome: Outcome::Success, detail: Some(format!("from invite, role {role}")),
+    }).await?;
+    let (jar, info) = start_session(&state, jar, &user, ip).await?;
+    Ok((StatusCode::CREATED, jar, Json(info)))
+}

@@ -1,0 +1,94 @@
+//! The caller's personal API tokens.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::error::ApiError;
+use super::extract::{Json, check_len};
+use super::list::Page;
+use crate::audit::{self, Event, Outcome};
+use crate::auth::api_tokens::{self, ApiToken};
+use crate::auth::principal::{ClientIp, ReadOnlyUser};
+use crate::state::AppState;
+use crate::store::sql::now_ms;
+
+/// Creating a token.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewToken {
+    /// A name to recognise it by (1–100 characters).
+    pub name: String,
+    /// Days until it expires (1–365); no expiry when absent.
+    pub expires_in_days: Option<u32>,
+}
+
+/// A created token with its secret (shown once).
+#[derive(Serialize, ToSchema)]
+pub struct CreatedToken {
+    /// The token's listing.
+    #[serde(flatten)]
+    pub info: ApiToken,
+    /// Send it as `Authorization: Bearer <token>`. Shown only now.
+    pub token: String,
+}
+
+/// Lists the caller's tokens.
+#[utoipa::path(get, path = "/tokens", tag = "tokens", responses((status = 200, body = Page<ApiToken>)))]
+pub async fn list(State(state): State<AppState>, ReadOnlyUser(user): ReadOnlyUser) -> Result<Json<Page<ApiToken>>, ApiError> {
+    let items = api_tokens::list_for_user(&state.store, &user.id).await?;
+    let total = items.len() as i64;
+    Ok(Json(Page { limit: items.len() as u64, items, total, offset: 0 }))
+}
+
+/// Creates a token for the caller.
+#[utoipa::path(post, path = "/tokens", tag = "tokens", request_body = NewToken,
+    responses((status = 201, body = CreatedToken), (status = 400, body = super::error::Problem), (status = 409, body = super::error::Problem)))]
+pub async fn create(
+    State(state): State<AppState>,
+    ip: ClientIp,
+    ReadOnlyUser(user): ReadOnlyUser,
+    Json(request): Json<NewToken>,
+) -> Result<(StatusCode, Json<CreatedToken>), ApiError> {
+    let name = request.name.trim();
+    check_len("name", name, 1, 100)?;
+    let expires_at = match request.expires_in_days {
+        None => None,
+        Some(days @ 1..=365) => Some(now_ms() + i64::from(days) * 24 * 3600 * 1000),
+        Some(_) => return Err(ApiError::BadRequest("`expires_in_days` must be from 1 to 365".into())),
+    };
+    if api_tokens::count_for_user(&state.store, &user.id).await? >= api_tokens::MAX_PER_USER {
+        return Err(ApiError::Conflict(format!(
+            "you already have {} tokens; revoke some first",
+            api_tokens::MAX_PER_USER
+        )));
+    }
+    let (info, token) = api_tokens::create(&state.store, &user.id, name, expires_at).await?;
+    audit::record(&state.store, Event {
+        actor: &user.username, action: "token.create", target: Some(&info.id),
+        source_ip: Some(ip.0.to_string()), outcome: Outcome::Success, detail: Some(format!("name `{name}`")),
+    }).await?;
+    Ok((StatusCode::CREATED, Json(CreatedToken { info, token })))
+}
+
+/// Revokes one of the caller's tokens; it stops working at once.
+#[utoipa::path(delete, path = "/tokens/{id}", tag = "tokens", params(("id" = String, Path)),
+    responses((status = 204), (status = 404, body = super::error::Problem)))]
+pub async fn revoke(
+    State(state): State<AppState>,
+    ip: ClientIp,
+    ReadOnlyUser(user): ReadOnlyUser,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    check_len("id", &id, 1, 64)?;
+    if !api_tokens::revoke(&state.store, &user.id, &id).await? {
+        return Err(ApiError::NotFound(format!("you have no token with id `{id}`")));
+    }
+    state.auth_cache.clear();
+    audit::record(&state.store, Event {
+        actor: &user.username, action: "token.revoke", target: Some(&id),
+        source_ip: Some(ip.0.to_string()), outcome: Outcome::Success, detail: None,
+    }).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,73 @@
+//! The console's validated configuration. The command line (flags and
+//! `VEDETTE_…` environment variables) builds it; see `vedette console --help`.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Everything the console needs to start.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Address and port of the one HTTPS listener (browser, API, sensors).
+    pub listen: SocketAddr,
+    /// The URL people and sensors use to reach the console, when it differs
+    /// from what the console can see (a load balancer, a DNS name).
+    pub public_url: Option<String>,
+    /// Where the console keeps its SQLite store, certificate and key files.
+    pub data_dir: PathBuf,
+    /// `postgres://…` to use PostgreSQL instead of the embedded SQLite store.
+    pub database_url: Option<String>,
+    /// A certificate chain (PEM) to serve instead of the generated one.
+    pub tls_cert: Option<PathBuf>,
+    /// The private key (PEM) of `tls_cert`.
+    pub tls_key: Option<PathBuf>,
+    /// How often certificate files are checked for replacement.
+    pub tls_reload_interval: Duration,
+    /// Plain-HTTP listener for Prometheus metrics; `None` turns it off.
+    pub metrics_listen: Option<SocketAddr>,
+    /// How long a browser session lasts.
+    pub session_ttl: Duration,
+    /// Failed sign-ins in a row that lock an account.
+    pub lockout_threshold: u32,
+    /// How long a locked account stays locked.
+    pub lockout_duration: Duration,
+    /// Credential attempts allowed per client address per minute.
+    pub auth_attempts_per_minute: u32,
+    /// Largest request body accepted.
+    pub max_body_bytes: usize,
+    /// How long a request may take before it is cut with 503.
+    pub request_timeout: Duration,
+    /// How long in-flight requests get to finish at shutdown.
+    pub shutdown_grace: Duration,
+}
+
+impl Config {
+    /// A configuration with the documented defaults, for `data_dir`.
+    pub fn with_defaults(data_dir: PathBuf) -> Config {
+        Config {
+            listen: SocketAddr::from(([0, 0, 0, 0], 443)),
+            public_url: None,
+            data_dir,
+            database_url: None,
+            tls_cert: None,
+            tls_key: None,
+            tls_reload_interval: Duration::from_secs(5),
+            metrics_listen: Some(SocketAddr::from(([127, 0, 0, 1], 9464))),
+            session_ttl: Duration::from_secs(12 * 3600),
+            lockout_threshold: 5,
+            lockout_duration: Duration::from_secs(15 * 60),
+            auth_attempts_per_minute: 20,
+            max_body_bytes: 1024 * 1024,
+            request_timeout: Duration::from_secs(30),
+            shutdown_grace: Duration::from_secs(30),
+        }
+    }
+
+    /// The database URL in effect (PostgreSQL if given, else the embedded
+    /// SQLite file in the data dir).
+    pub fn effective_database_url(&self) -> String {
+        self.database_url
+            .clone()
+            .unwrap_or_else(|| crate::store::Store::sqlite_url(&self.data_dir))
+    }
+}

@@ -1,0 +1,184 @@
+//! Sensor identity: the console-wide sensor API key, registration (API key →
+//! sensor id + short-lived token), and token renewal.
+//!
+//! The API key is stored hashed. Its plaintext is also written to
+//! `<data-dir>/sensor-api-key` (mode 0600) so that an operator on the console
+//! host can show it again (`vedette console api-key show`); a console
+//! replica without that file can verify the key but not display it.
+//! Rotating the key makes the old one stop working at once; sensors keep
+//! their identity by registering again with their id and the new key.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use crate::auth::secret;
+use crate::settings;
+use crate::store::sql::now_ms;
+use crate::store::{Store, StoreError};
+
+/// How long a sensor token lives (the sensor renews it well before).
+pub const TOKEN_TTL_MS: i64 = 60 * 60 * 1000;
+/// The file holding the plaintext key in the data dir.
+pub const API_KEY_FILE: &str = "sensor-api-key";
+
+/// Path of the key file in a data dir.
+pub fn api_key_path(data_dir: &Path) -> PathBuf {
+    data_dir.join(API_KEY_FILE)
+}
+
+fn write_key_file(data_dir: &Path, key: &str) -> std::io::Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let path = api_key_path(data_dir);
+    let tmp = path.with_extension("tmp");
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(&tmp)?;
+    file.write_all(key.as_bytes())?;
+    file.sync_all()?;
+    std::fs::rename(&tmp, &path)
+}
+
+/// Errors managing the API key.
+#[derive(Debug, thiserror::Error)]
+pub enum KeyError {
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The key file could not be written.
+    #[error("cannot write the sensor API key file {path}: {source}")]
+    File {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// Makes sure a sensor API key exists. Returns the plaintext key when it is
+/// known here: just created, or read from the key file and still current.
+pub async fn ensure_api_key(store: &Store, data_dir: &Path) -> Result<Option<String>, KeyError> {
+    match settings::get(store, settings::SENSOR_API_KEY_HASH).await? {
+        Some(hash) => Ok(read_api_key(data_dir).filter(|key| secret::constant_time_eq(&secret::hash(key), &hash))),
+        None => rotate_api_key(store, data_dir).await.map(Some),
+    }
+}
+
+/// Reads the plaintext key from the data dir, if present.
+pub fn read_api_key(data_dir: &Path) -> Option<String> {
+    std::fs::read_to_string(api_key_path(data_dir))
+        .ok()
+        .map(|key| key.trim().to_string())
+        .filter(|key| key.starts_with(secret::SENSOR_KEY_PREFIX))
+}
+
+/// Replaces the API key with a new one and returns it. The old key stops
+/// working at once; registered sensors keep their ids.
+pub async fn rotate_api_key(store: &Store, data_dir: &Path) -> Result<String, KeyError> {
+    let key = secret::generate(secret::SENSOR_KEY_PREFIX);
+    write_key_file(data_dir, &key)
+        .map_err(|source| KeyError::File { path: api_key_path(data_dir), source })?;
+    settings::set(store, settings::SENSOR_API_KEY_HASH, &secret::hash(&key)).await?;
+    Ok(key)
+}
+
+/// Checks a presented API key.
+pub async fn api_key_is_valid(store: &Store, key: &str) -> Result<bool, StoreError> {
+    let Some(hash) = settings::get(store, settings::SENSOR_API_KEY_HASH).await? else {
+        return Ok(false);
+    };
+    Ok(secret::constant_time_eq(&secret::hash(key), &hash))
+}
+
+/// The outcome of a registration.
+#[derive(Debug)]
+pub enum Registration {
+    /// Registered (or re-registered): the sensor id and a fresh token.
+    Registered {
+        /// The sensor's id (kept across restarts and key rotations).
+        sensor_id: String,
+        /// The short-lived token for sensor endpoints.
+        token: String,
+        /// When the token expires (Unix ms).
+        expires_at: i64,
+    },
+    /// The sensor id given is known but was disabled by an admin.
+    Disabled,
+}
+
+/// Registers a sensor, or re-registers one that presents its known id.
+/// An unknown id is treated as a new sensor with that id (a sensor whose
+/// record an admin removed keeps its id when it comes back).
+pub async fn register(
+    store: &Store,
+    sensor_id: Option<&str>,
+    hostname: &str,
+    version: &str,
+) -> Result<Registration, StoreError> {
+    let now = now_ms();
+    let sensor_id = sensor_id.map(str::to_string).unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
+    let disabled: Option<i64> = sqlx::query_scalar("SELECT disabled FROM sensors WHERE id = $1")
+        .bind(&sensor_id)
+        .fetch_optional(store.pool())
+        .await?;
+    match disabled {
+        Some(1) => return Ok(Registration::Disabled),
+        Some(_) => {
+            sqlx::query("UPDATE sensors SET hostname = $1, version = $2, last_seen_at = $3 WHERE id = $4")
+                .bind(hostname)
+                .bind(version)
+                .bind(now)
+                .bind(&sensor_id)
+                .execute(store.pool())
+                .await?;
+        }
+        None => {
+            sqlx::query(
+                "INSERT INTO sensors (id, hostname, version, registered_at, last_seen_at, disabled) VALUES ($1, $2, $3, $4, $4, 0)",
+            )
+            .bind(&sensor_id)
+            .bind(hostname)
+            .bind(version)
+            .bind(now)
+            .execute(store.pool())
+            .await?;
+        }
+    }
+    let (token, expires_at) = issue_token(store, &sensor_id).await?;
+    Ok(Registration::Registered { sensor_id, token, expires_at })
+}
+
+/// Issues a new token for a sensor and removes its expired ones.
+pub async fn issue_token(store: &Store, sensor_id: &str) -> Result<(String, i64), StoreError> {
+    let now = now_ms();
+    sqlx::query("DELETE FROM sensor_tokens WHERE sensor_id = $1 AND expires_at <= $2")
+        .bind(sensor_id)
+        .bind(now)
+        .execute(store.pool())
+        .await?;
+    let token = secret::generate(secret::SENSOR_TOKEN_PREFIX);
+    let expires_at = now + TOKEN_TTL_MS;
+    sqlx::query("INSERT INTO sensor_tokens (token_hash, sensor_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
+        .bind(secret::hash(&token))
+        .bind(sensor_id)
+        .bind(now)
+        .bind(expires_at)
+        .execute(store.pool())
+        .await?;
+    Ok((token, expires_at))
+}
+
+/// Finds the live, enabled sensor a token belongs to: (sensor id, expiry).
+pub async fn find_token(store: &Store, token_hash: &str) -> Result<Option<(String, i64)>, StoreError> {
+    Ok(sqlx::query_as(
+        "SELECT t.sensor_id, t.expires_at FROM sensor_tokens t JOIN sensors s ON s.id = t.sensor_id \
+         WHERE t.token_hash = $1 AND t.expires_at > $2 AND s.disabled = 0",
+    )
+    .bind(token_hash)
+    .bind(now_ms())
+    .fetch_optional(store.pool())
+    .await?)
+}

@@ -1,0 +1,53 @@
+//! The state every handler shares.
+
+use std::ops::Deref;
+use std::sync::Arc;
+
+use crate::auth::principal::PrincipalCache;
+use crate::auth::throttle::Throttle;
+use crate::config::Config;
+use crate::store::Store;
+use crate::tls::CurrentFingerprint;
+
+/// Cheap-to-clone handle on the console's shared state.
+#[derive(Clone)]
+pub struct AppState(Arc<StateInner>);
+
+/// What the handle points to.
+pub struct StateInner {
+    /// The store.
+    pub store: Store,
+    /// The configuration.
+    pub config: Config,
+    /// The URL people and sensors reach the console at.
+    pub console_url: String,
+    /// Resolved credentials, cached briefly.
+    pub auth_cache: PrincipalCache,
+    /// Per-source limit on credential attempts.
+    pub auth_throttle: Throttle,
+    /// The TLS certificate fingerprint currently served.
+    pub fingerprint: Arc<CurrentFingerprint>,
+}
+
+impl AppState {
+    /// Builds the state.
+    pub fn new(store: Store, config: Config, console_url: String, fingerprint: Arc<CurrentFingerprint>) -> AppState {
+        let auth_throttle = Throttle::per_minute(config.auth_attempts_per_minute);
+        AppState(Arc::new(StateInner {
+            store,
+            config,
+            console_url,
+            auth_cache: PrincipalCache::default(),
+            auth_throttle,
+            fingerprint,
+        }))
+    }
+}
+
+impl Deref for AppState {
+    type Target = StateInner;
+
+    fn deref(&self) -> &StateInner {
+        &self.0
+    }
+}

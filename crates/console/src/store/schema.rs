@@ -1,0 +1,243 @@
+//! Schema migrations, rendered per backend by `sea-query`.
+//!
+//! Migrations are an append-only list: never edit a released migration, add
+//! a new one. Each runs in its own transaction and is recorded in
+//! `schema_migrations`. On PostgreSQL an advisory lock makes concurrent
+//! console replicas wait for each other instead of racing.
+
+use sea_query::{
+    ColumnDef, ForeignKey, ForeignKeyAction, ForeignKeyCreateStatement, Index,
+    IndexCreateStatement, PostgresQueryBuilder, SqliteQueryBuilder, Table, TableCreateStatement,
+};
+use sqlx::{Acquire, AssertSqlSafe, Executor};
+
+use super::{Backend, Store, StoreError};
+
+/// One schema change.
+struct Migration {
+    version: i64,
+    name: &'static str,
+    tables: fn() -> Vec<TableCreateStatement>,
+    indexes: fn() -> Vec<IndexCreateStatement>,
+}
+
+/// Every migration, oldest first.
+const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    name: "console core: users, sessions, tokens, audit, settings, sensors",
+    tables: core_tables,
+    indexes: core_indexes,
+}];
+
+/// A lock key only Vedette uses ("vedette" in ASCII, as a number).
+const PG_MIGRATION_LOCK: i64 = 0x7665_6465_7474_65;
+
+fn text(name: &'static str) -> ColumnDef {
+    ColumnDef::new(name).text().not_null().to_owned()
+}
+
+fn text_null(name: &'static str) -> ColumnDef {
+    ColumnDef::new(name).text().null().to_owned()
+}
+
+fn int(name: &'static str) -> ColumnDef {
+    ColumnDef::new(name).big_integer().not_null().to_owned()
+}
+
+fn int_null(name: &'static str) -> ColumnDef {
+    ColumnDef::new(name).big_integer().null().to_owned()
+}
+
+fn cascade_to(
+    table: &'static str,
+    column: &'static str,
+    parent: &'static str,
+) -> ForeignKeyCreateStatement {
+    ForeignKey::create()
+        .from(table, column)
+        .to(parent, "id")
+        .on_delete(ForeignKeyAction::Cascade)
+        .to_owned()
+}
+
+fn core_tables() -> Vec<TableCreateStatement> {
+    vec![
+        Table::create()
+            .table("users")
+            .col(text("id").primary_key())
+            .col(text("username").unique_key())
+            .col(text("password_hash"))
+            .col(text("role"))
+            .col(int("disabled").default(0))
+            .col(int("failed_logins").default(0))
+            .col(int_null("locked_until"))
+            .col(int("created_at"))
+            .col(int_null("last_login_at"))
+            .col(int("password_changed_at"))
+            .to_owned(),
+        Table::create()
+            .table("sessions")
+            .col(text("id_hash").primary_key())
+            .col(text("user_id"))
+            .col(text("csrf_token"))
+            .col(int("created_at"))
+            .col(int("expires_at"))
+            .col(text_null("source_ip"))
+            .foreign_key(&mut cascade_to("sessions", "user_id", "users"))
+            .to_owned(),
+        Table::create()
+            .table("api_tokens")
+            .col(text("id").primary_key())
+            .col(text("user_id"))
+            .col(text("name"))
+            .col(text("token_hash").unique_key())
+            .col(text("prefix"))
+            .col(int("created_at"))
+            .col(int_null("expires_at"))
+            .col(int_null("last_used_at"))
+            .foreign_key(&mut cascade_to("api_tokens", "user_id", "users"))
+            .to_owned(),
+        // Invites and password-reset links: single-use, expiring, hashed.
+        Table::create()
+            .table("one_time_tokens")
+            .col(text("id").primary_key())
+            .col(text("token_hash").unique_key())
+            .col(text("purpose"))
+            .col(text_null("role"))
+            .col(text_null("user_id"))
+            .col(text_null("created_by"))
+            .col(int("created_at"))
+            .col(int("expires_at"))
+            .col(int_null("used_at"))
+            .to_owned(),
+        Table::create()
+            .table("audit_log")
+            .col(text("id").primary_key())
+            .col(int("at"))
+            .col(text("actor"))
+            .col(text("action"))
+            .col(text_null("target"))
+            .col(text_null("source_ip"))
+            .col(text("outcome"))
+            .col(text_null("detail"))
+            .to_owned(),
+        Table::create()
+            .table("settings")
+            .col(text("key").primary_key())
+            .col(text("value"))
+            .col(int("updated_at"))
+            .to_owned(),
+        Table::create()
+            .table("sensors")
+            .col(text("id").primary_key())
+            .col(text("hostname"))
+            .col(text("version"))
+            .col(int("registered_at"))
+            .col(int("last_seen_at"))
+            .col(int("disabled").default(0))
+            .to_owned(),
+        Table::create()
+            .table("sensor_tokens")
+            .col(text("token_hash").primary_key())
+            .col(text("sensor_id"))
+            .col(int("created_at"))
+            .col(int("expires_at"))
+            .foreign_key(&mut cascade_to("sensor_tokens", "sensor_id", "sensors"))
+            .to_owned(),
+    ]
+}
+
+fn core_indexes() -> Vec<IndexCreateStatement> {
+    vec![
+        Index::create().name("sessions_user").table("sessions").col("user_id").to_owned(),
+        Index::create().name("api_tokens_user").table("api_tokens").col("user_id").to_owned(),
+        Index::create().name("audit_log_at").table("audit_log").col("at").to_owned(),
+        Index::create().name("sensor_tokens_sensor").table("sensor_tokens").col("sensor_id").to_owned(),
+    ]
+}
+
+fn render_table(backend: Backend, table: &TableCreateStatement) -> String {
+    match backend {
+        Backend::Sqlite => table.build(SqliteQueryBuilder),
+        Backend::Postgres => table.build(PostgresQueryBuilder),
+    }
+}
+
+fn render_index(backend: Backend, index: &IndexCreateStatement) -> String {
+    match backend {
+        Backend::Sqlite => index.build(SqliteQueryBuilder),
+        Backend::Postgres => index.build(PostgresQueryBuilder),
+    }
+}
+
+/// The newest version recorded in `schema_migrations` (0 for a new database).
+pub(super) async fn current_version(store: &Store) -> Result<i64, StoreError> {
+    let version: Option<i64> = sqlx::query_scalar("SELECT MAX(version) FROM schema_migrations")
+        .fetch_one(store.pool())
+        .await?;
+    Ok(version.unwrap_or(0))
+}
+
+/// Applies every pending migration.
+pub(super) async fn migrate(store: &Store) -> Result<(), StoreError> {
+    let mut conn = store.pool().acquire().await?;
+    if store.backend() == Backend::Postgres {
+        sqlx::query("SELECT pg_advisory_lock($1)")
+            .bind(PG_MIGRATION_LOCK)
+            .execute(&mut *conn)
+            .await?;
+    }
+    let result = migrate_locked(store.backend(), &mut conn).await;
+    if store.backend() == Backend::Postgres {
+        sqlx::query("SELECT pg_advisory_unlock($1)")
+            .bind(PG_MIGRATION_LOCK)
+            .execute(&mut *conn)
+            .await?;
+    }
+    result
+}
+
+async fn migrate_locked(
+    backend: Backend,
+    conn: &mut sqlx::pool::PoolConnection<sqlx::Any>,
+) -> Result<(), StoreError> {
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations \
+         (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
+    )
+    .await?;
+    let applied: Option<i64> = sqlx::query_scalar("SELECT MAX(version) FROM schema_migrations")
+        .fetch_one(&mut **conn)
+        .await?;
+    let applied = applied.unwrap_or(0);
+    let supported = MIGRATIONS.last().map(|m| m.version).unwrap_or(0);
+    if applied > supported {
+        return Err(StoreError::SchemaTooNew { found: applied, supported });
+    }
+    for migration in MIGRATIONS.iter().filter(|m| m.version > applied) {
+        let failed = |source| StoreError::Migration {
+            version: migration.version,
+            name: migration.name,
+            source,
+        };
+        let mut tx = conn.begin().await.map_err(failed)?;
+        for table in (migration.tables)() {
+            let sql = render_table(backend, &table);
+            sqlx::query(AssertSqlSafe(sql)).execute(&mut *tx).await.map_err(failed)?;
+        }
+        for index in (migration.indexes)() {
+            let sql = render_index(backend, &index);
+            sqlx::query(AssertSqlSafe(sql)).execute(&mut *tx).await.map_err(failed)?;
+        }
+        sqlx::query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)")
+            .bind(migration.version)
+            .bind(migration.name)
+            .bind(super::sql::now_ms())
+            .execute(&mut *tx)
+            .await
+            .map_err(failed)?;
+        tx.commit().await.map_err(failed)?;
+        tracing::info!(version = migration.version, name = migration.name, "applied database migration");
+    }
+    Ok(())
+}
