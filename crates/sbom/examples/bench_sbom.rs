@@ -19,6 +19,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let warm = Instant::now();
     let sbom = vedette_sbom::catalog(&source)?;
     let warm = warm.elapsed();
+    // The walk alone (no cataloger wants any file): the floor of a scan.
+    let walk = Instant::now();
+    vedette_sbom::catalog_with(&source, &[])?;
+    let walk = walk.elapsed();
     println!("root: {root}");
     println!(
         "distro: {}",
@@ -31,6 +35,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         cold.as_secs_f64(),
         warm.as_secs_f64()
     );
+    println!("walk only (no catalogers): {:.3} s", walk.as_secs_f64());
     println!(
         "packages: {} (first run {})",
         sbom.packages.len(),
