@@ -28,7 +28,7 @@ use vedette_model::package::{Distro, Package, PackageType, VersionScheme};
 use crate::advisory::{Advisory, Feed};
 use crate::distro::alpine::Secdb;
 use crate::distro::debian::{DebianEntry, DebianStatus};
-use crate::osv::{CompiledAffected, EvalError, Record};
+use crate::osv::{CompiledAffected, EvalError, ParsedVersion, Record};
 use crate::version::Version;
 
 /// What a matching advisory says about the queried version.
@@ -322,11 +322,13 @@ impl Matcher {
         }
         for (name, version) in lookups {
             let key = (query.package_type, normalize_name(query.package_type, name));
+            // Parsed once per scheme, then compared with every entry.
+            let mut parsed = ParsedVersion::new(version);
             for entry in self.index.get(&key).into_iter().flatten() {
                 if !self.in_scope(entry, query.distro) {
                     continue;
                 }
-                let Some(state) = Self::state(&entry.rule, version) else {
+                let Some(state) = Self::state(&entry.rule, &mut parsed) else {
                     continue;
                 };
                 if out
@@ -368,17 +370,17 @@ impl Matcher {
     }
 
     /// The state of `version` under `rule`, or `None` when not affected.
-    fn state(rule: &Rule, version: &str) -> Option<MatchState> {
+    fn state(rule: &Rule, version: &mut ParsedVersion<'_>) -> Option<MatchState> {
         match rule {
-            Rule::Osv(c) => match c.is_affected(version) {
+            Rule::Osv(c) => match c.is_affected_parsed(version) {
                 Ok(true) => Some(
-                    c.fixed_version(version)
+                    c.fixed_version_parsed(version)
                         .map_or(MatchState::Unfixed, MatchState::Fixed),
                 ),
                 _ => None,
             },
             Rule::FixedIn(fixed, text) => {
-                let v = Version::parse(fixed.scheme(), version).ok()?;
+                let v = version.get(fixed.scheme()).ok()?;
                 (v.cmp_same(fixed) == Some(std::cmp::Ordering::Less))
                     .then(|| MatchState::Fixed(text.clone()))
             }

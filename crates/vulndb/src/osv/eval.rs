@@ -193,6 +193,8 @@ pub struct CompiledAffected {
     pub ranges: Vec<CompiledRange>,
     /// The explicitly listed versions, as written.
     pub versions: Vec<String>,
+    /// The listed versions that parse with the ecosystem's scheme.
+    pub parsed_versions: Vec<Version>,
 }
 
 impl CompiledAffected {
@@ -211,42 +213,46 @@ impl CompiledAffected {
                 ranges.push(CompiledRange::compile(range, scheme?)?);
             }
         }
+        let parsed_versions = match ecosystem.scheme {
+            Some(scheme) => affected
+                .versions
+                .iter()
+                .filter_map(|v| Version::parse(scheme, v).ok())
+                .collect(),
+            None => Vec::new(),
+        };
         Ok(CompiledAffected {
             ecosystem,
             ranges,
             versions: affected.versions.clone(),
+            parsed_versions,
         })
     }
 
     /// Whether `version` is affected: listed in `versions` (as written or
     /// an equal version) or inside a range.
     pub fn is_affected(&self, version: &str) -> Result<bool, EvalError> {
-        if self.versions.iter().any(|v| v == version) {
+        self.is_affected_parsed(&mut ParsedVersion::new(version))
+    }
+
+    /// [`CompiledAffected::is_affected`] with a version parsed at most once
+    /// per scheme, for callers checking one version against many entries.
+    pub fn is_affected_parsed(&self, version: &mut ParsedVersion<'_>) -> Result<bool, EvalError> {
+        if self.versions.iter().any(|v| v == version.text()) {
             return Ok(true);
         }
-        let mut parsed: Vec<(VersionScheme, Version)> = Vec::new();
         for range in &self.ranges {
-            let v = match parsed.iter().find(|(s, _)| *s == range.scheme) {
-                Some((_, v)) => v,
-                None => {
-                    parsed.push((range.scheme, Version::parse(range.scheme, version)?));
-                    &parsed[parsed.len() - 1].1
-                }
-            };
-            if range.contains(v) {
+            if range.contains(version.get(range.scheme)?) {
                 return Ok(true);
             }
         }
         // Listed versions may be spelled differently (`1.0` vs `1.0.0`).
         if let Some(scheme) = self.ecosystem.scheme
-            && !self.versions.is_empty()
-            && let Ok(v) = Version::parse(scheme, version)
+            && !self.parsed_versions.is_empty()
+            && let Ok(v) = version.get(scheme)
         {
-            let listed_equal = self.versions.iter().any(|listed| {
-                Version::parse(scheme, listed)
-                    .is_ok_and(|l| l.cmp_same(&v) == Some(Ordering::Equal))
-            });
-            if listed_equal {
+            let equal = |l: &Version| l.cmp_same(v) == Some(Ordering::Equal);
+            if self.parsed_versions.iter().any(equal) {
                 return Ok(true);
             }
         }
@@ -256,17 +262,60 @@ impl CompiledAffected {
     /// The lowest `fixed` version above `version` among the ranges that
     /// contain it, for reporting "fixed in".
     pub fn fixed_version(&self, version: &str) -> Option<String> {
+        self.fixed_version_parsed(&mut ParsedVersion::new(version))
+    }
+
+    /// [`CompiledAffected::fixed_version`] with a reusable parsed version.
+    pub fn fixed_version_parsed(&self, version: &mut ParsedVersion<'_>) -> Option<String> {
         for range in &self.ranges {
-            let Ok(v) = Version::parse(range.scheme, version) else {
+            let Ok(v) = version.get(range.scheme) else {
                 continue;
             };
-            if range.contains(&v)
-                && let Some(fixed) = range.fixed_above(&v).next()
+            if range.contains(v)
+                && let Some(fixed) = range.fixed_above(v).next()
             {
                 return Some(fixed.to_string());
             }
         }
         None
+    }
+}
+
+/// A queried version, parsed lazily and at most once per scheme.
+#[derive(Debug)]
+pub struct ParsedVersion<'a> {
+    text: &'a str,
+    parsed: Vec<(VersionScheme, Result<Version, VersionError>)>,
+}
+
+impl<'a> ParsedVersion<'a> {
+    /// Wraps a version string; nothing is parsed yet.
+    pub fn new(text: &'a str) -> ParsedVersion<'a> {
+        ParsedVersion {
+            text,
+            parsed: Vec::new(),
+        }
+    }
+
+    /// The version as given.
+    pub fn text(&self) -> &'a str {
+        self.text
+    }
+
+    /// The version parsed with `scheme` (parsed on first use).
+    pub fn get(&mut self, scheme: VersionScheme) -> Result<&Version, EvalError> {
+        let i = match self.parsed.iter().position(|(s, _)| *s == scheme) {
+            Some(i) => i,
+            None => {
+                self.parsed
+                    .push((scheme, Version::parse(scheme, self.text)));
+                self.parsed.len() - 1
+            }
+        };
+        self.parsed[i]
+            .1
+            .as_ref()
+            .map_err(|e| EvalError::Version(e.clone()))
     }
 }
 

@@ -8,6 +8,6 @@ pub mod load;
 pub mod record;
 
 pub use ecosystem::Ecosystem;
-pub use eval::{CompiledAffected, CompiledRange, EvalError};
+pub use eval::{CompiledAffected, CompiledRange, EvalError, ParsedVersion};
 pub use load::{Limits, LoadError, Loaded, load_dir, load_file, load_zip, parse_record};
 pub use record::{Affected, Event, PackageRef, Range, RangeType, Record, Severity};
