@@ -53,18 +53,27 @@ fn reference_python() -> PathBuf {
             String::from_utf8_lossy(&out.stderr)
         );
     };
+    // Tests run in parallel processes: build the virtualenv under a private
+    // name and move it into place; the first to finish wins.
+    let private = venv.with_extension(format!("tmp-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&private);
     run(
-        Command::new("python3").arg("-m").arg("venv").arg(&venv),
+        Command::new("python3").arg("-m").arg("venv").arg(&private),
         "python3 -m venv",
     );
     run(
-        Command::new(venv.join("bin/pip")).args([
+        Command::new(private.join("bin/python")).args([
+            "-m",
+            "pip",
             "install",
             "--quiet",
             &format!("osv=={OSV_PYPI_VERSION}"),
         ]),
         "pip install osv",
     );
+    if std::fs::rename(&private, &venv).is_err() {
+        let _ = std::fs::remove_dir_all(&private);
+    }
     assert!(has_osv(&python), "osv installed but not importable");
     python
 }
