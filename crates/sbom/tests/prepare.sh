@@ -2,8 +2,10 @@
 # Prepares what the vedette-sbom integration tests need. Idempotent: run it
 # as often as you like; it installs only what is missing.
 #
-#   apt:   golang-go (Go toolchain), liblog4j2-java (real jars), rpm + db5.3-util
-#          (only to regenerate testdata/rpm), python3-pip / npm if absent
+#   apt:   golang-go (Go toolchain), liblog4j2-java (real jars), docker.io and
+#          busybox-static (the docker import/save test), python3-pip / npm if
+#          absent; rpm + db5.3-util only to regenerate testdata/rpm (not needed)
+#   dockerd: started in the background if no daemon answers
 #   cargo: cargo-auditable (from crates.io)
 #   pip:   six==1.16.0 requests==2.31.0  --target $FIXTURES/python
 #          jsonschema (schema validation of CycloneDX / SPDX output)
@@ -20,9 +22,18 @@ command -v go >/dev/null || apt_missing+=(golang-go)
 ls /usr/share/java/log4j-core-*.jar >/dev/null 2>&1 || apt_missing+=(liblog4j2-java)
 command -v npm >/dev/null || apt_missing+=(npm)
 command -v pip3 >/dev/null || command -v pip >/dev/null || apt_missing+=(python3-pip)
+command -v dockerd >/dev/null || apt_missing+=(docker.io)
+[ -x /usr/bin/busybox ] || apt_missing+=(busybox-static)
 if ((${#apt_missing[@]})); then
     echo "prepare.sh: apt-get install ${apt_missing[*]}"
     DEBIAN_FRONTEND=noninteractive apt-get install -y "${apt_missing[@]}"
+fi
+
+if ! docker info >/dev/null 2>&1; then
+    echo "prepare.sh: starting dockerd"
+    (nohup dockerd >/var/log/vedette-dockerd.log 2>&1 &)
+    for _ in $(seq 1 60); do docker info >/dev/null 2>&1 && break; sleep 1; done
+    docker info >/dev/null 2>&1 || { echo "prepare.sh: dockerd did not start, see /var/log/vedette-dockerd.log" >&2; exit 1; }
 fi
 
 if ! command -v cargo-auditable >/dev/null; then

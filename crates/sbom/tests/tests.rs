@@ -20,3 +20,5 @@ mod formats;
 mod hostile;
 // docker save archives and OCI layouts: flattening, whiteouts, hostile layers.
 mod images;
+// A real image: docker import + docker build + docker save.
+mod docker;
