@@ -165,10 +165,23 @@ fn ubuntu_binary_packages_match_through_their_source() {
     };
     let matches = m.matches(&q);
     let usn = matches.iter().find(|x| x.advisory.id == "USN-7412-1");
-    assert!(
-        usn.is_some_and(|x| x.matched_name == "gnupg2"
-            && x.state == MatchState::Fixed("2.2.27-3ubuntu2.3".into()))
-    );
+    assert!(usn.is_some_and(|x| x.state == MatchState::Fixed("2.2.27-3ubuntu2.3".into())));
+    // A binary the record does not list matches through its source only.
+    let unlisted = Query {
+        name: "gpg-unlisted-binary",
+        ..q
+    };
+    let via_source = m.matches(&unlisted);
+    let usn = via_source.iter().find(|x| x.advisory.id == "USN-7412-1");
+    assert!(usn.is_some_and(|x| x.matched_name == "gnupg2"));
+    // Known only by its binary name (no source): the record lists its binaries.
+    let binary_only = Query {
+        source_name: None,
+        ..q
+    };
+    let usn = m.matches(&binary_only);
+    let usn = usn.iter().find(|x| x.advisory.id == "USN-7412-1");
+    assert!(usn.is_some_and(|x| x.matched_name == "gpg"));
     let fixed = Query {
         version: "2.2.27-3ubuntu2.3",
         ..q

@@ -151,6 +151,20 @@ fn normalize_name(package_type: PackageType, name: &str) -> String {
     }
 }
 
+/// The binary package names an OSV entry lists in
+/// `ecosystem_specific.binaries[].binary_name` (Ubuntu).
+fn binary_names(c: &CompiledAffected) -> Vec<String> {
+    c.ecosystem_specific
+        .as_ref()
+        .and_then(|e| e.get("binaries"))
+        .and_then(serde_json::Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|b| b.get("binary_name").and_then(serde_json::Value::as_str))
+        .map(str::to_string)
+        .collect()
+}
+
 /// Whether an advisory release matches the installed `VERSION_ID`.
 fn release_matches(advisory: &str, installed: &str) -> bool {
     installed == advisory
@@ -223,6 +237,21 @@ impl Matcher {
         }
         let advisory = self.push_advisory(Advisory::from_osv(record));
         for (package_type, name, c) in compiled {
+            // Ubuntu records name the source package and list its binaries:
+            // index those too, so a package known only by its binary name
+            // (an SBOM from another tool) still matches.
+            for binary in binary_names(&c) {
+                if binary != name {
+                    let entry = Entry {
+                        advisory,
+                        distro: c.ecosystem.distro.map(str::to_string),
+                        release: c.ecosystem.release.clone(),
+                        codename: None,
+                        rule: Rule::Osv(c.clone()),
+                    };
+                    self.insert(package_type, &binary, entry);
+                }
+            }
             let entry = Entry {
                 advisory,
                 distro: c.ecosystem.distro.map(str::to_string),

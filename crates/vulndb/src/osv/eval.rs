@@ -195,6 +195,8 @@ pub struct CompiledAffected {
     pub versions: Vec<String>,
     /// The listed versions that parse with the ecosystem's scheme.
     pub parsed_versions: Vec<Version>,
+    /// The entry's `ecosystem_specific` data (Ubuntu binary names…).
+    pub ecosystem_specific: Option<serde_json::Value>,
 }
 
 impl CompiledAffected {
@@ -226,6 +228,7 @@ impl CompiledAffected {
             ranges,
             versions: affected.versions.clone(),
             parsed_versions,
+            ecosystem_specific: affected.ecosystem_specific.clone(),
         })
     }
 
