@@ -57,10 +57,20 @@ pub fn write(sbom: &Sbom) -> Value {
         "metadata": {
             "timestamp": now_rfc3339(),
             "tools": {"components": [{"type": "application", "name": "vedette", "version": env!("CARGO_PKG_VERSION")}]},
-            "component": {"bom-ref": "source", "type": "file", "name": sbom.source},
+            "component": {"bom-ref": "source", "type": source_type(&sbom.source), "name": sbom.source},
         },
         "components": components,
     })
+}
+
+/// The CycloneDX component type of what was scanned: images are
+/// containers, directory trees files.
+fn source_type(source: &str) -> &'static str {
+    if source.starts_with("docker-archive:") || source.starts_with("oci-") {
+        "container"
+    } else {
+        "file"
+    }
 }
 
 fn properties(p: &Package) -> Vec<Value> {

@@ -264,4 +264,16 @@ mod tests {
         ));
         Ok(())
     }
+
+    #[test]
+    fn a_process_root_through_proc() -> Result<(), Box<dyn std::error::Error>> {
+        // How the sensor sees a running container: /proc/<pid>/root. Our own
+        // process stands in for the container here.
+        let src = DirSource::open(format!("/proc/{}/root", std::process::id()))?;
+        assert_eq!(
+            src.read_file("/etc/os-release", 1 << 16)?,
+            std::fs::read("/etc/os-release")?
+        );
+        Ok(())
+    }
 }
