@@ -10,6 +10,7 @@
 //! * [`distro`]: Alpine secdb and Debian security tracker importers.
 //! * [`matcher`]: the in-memory [`matcher::Matcher`] that finds the
 //!   advisories affecting a package, distro- and source-package-aware.
+//! * [`purl`]: package URLs (from SBOMs of other tools) to matcher queries.
 //!
 //! Architecture invariant: this crate does no network I/O and needs no
 //! async runtime; feeds are read from files the caller names.
@@ -20,4 +21,5 @@ pub mod advisory;
 pub mod distro;
 pub mod matcher;
 pub mod osv;
+pub mod purl;
 pub mod version;

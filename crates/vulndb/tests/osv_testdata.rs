@@ -323,3 +323,59 @@ fn every_osv_ecosystem_is_classified() {
     .collect();
     assert_eq!(cataloged, expected);
 }
+
+#[test]
+fn osv_package_urls_name_the_same_packages() {
+    // Every purl of the test data's OSV records that Vedette can match
+    // names the same package type, name and distro release as the record's
+    // ecosystem and name.
+    let mut checked = 0;
+    let mut malformed = Vec::new();
+    for folder in OSV_FOLDERS {
+        for (_, record) in load_folder(folder).records {
+            for affected in &record.affected {
+                let Some(pkg) = &affected.package else {
+                    continue;
+                };
+                let Some(purl) = &pkg.purl else { continue };
+                let eco = Ecosystem::parse(&pkg.ecosystem);
+                let parsed = match vedette_vulndb::purl::parse_purl(purl) {
+                    Ok(p) => p,
+                    Err(vedette_vulndb::purl::PurlError::UnknownType(_)) => {
+                        assert_eq!(eco.package_type, None, "{purl}");
+                        continue;
+                    }
+                    Err(e) => {
+                        malformed.push(e.to_string());
+                        continue;
+                    }
+                };
+                assert_eq!(
+                    Some(parsed.package.package_type),
+                    eco.package_type,
+                    "{purl}"
+                );
+                assert!(
+                    parsed.package.name.eq_ignore_ascii_case(&pkg.name),
+                    "{purl} vs {}",
+                    pkg.name
+                );
+                if let (Some(release), Some(d)) = (&eco.release, &parsed.distro)
+                    && !d.version_id.is_empty()
+                {
+                    assert_eq!(&d.version_id, release, "{purl}");
+                }
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 500, "{checked}");
+    // Only UBUNTU-CVE-2017-11164's six purls are malformed: they write
+    // `?arch=src?distro=trusty/esm` (two `?`).
+    assert_eq!(malformed.len(), 6, "{malformed:#?}");
+    assert!(
+        malformed
+            .iter()
+            .all(|m| m.contains("pkg:deb/ubuntu/pcre3?arch=src?distro="))
+    );
+}
