@@ -22,6 +22,7 @@
 //! * withdrawn OSV records are skipped.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use vedette_model::package::{Distro, Package, PackageType, VersionScheme};
 
@@ -89,8 +90,8 @@ impl<'a> Query<'a> {
 /// How an index entry decides whether a version is affected.
 #[derive(Debug, Clone)]
 enum Rule {
-    /// OSV ranges and versions.
-    Osv(CompiledAffected),
+    /// OSV ranges and versions (shared by the entry's binary names).
+    Osv(Arc<CompiledAffected>),
     /// Affected below this version.
     FixedIn(Version, String),
     /// Affected at every version, in this state.
@@ -122,6 +123,8 @@ pub struct Skipped {
 #[derive(Debug, Default)]
 pub struct Matcher {
     advisories: Vec<Advisory>,
+    /// Distro-feed advisories by (feed, id), to share them across entries.
+    by_feed_id: HashMap<(Feed, String), usize>,
     index: HashMap<(PackageType, String), Vec<Entry>>,
     skipped: Vec<Skipped>,
 }
@@ -200,6 +203,18 @@ impl Matcher {
         self.advisories.len() - 1
     }
 
+    /// One advisory per feed and id for the distro feeds, whose documents
+    /// repeat a CVE for every package and release.
+    fn intern_advisory(&mut self, feed: Feed, id: &str, make: impl FnOnce() -> Advisory) -> usize {
+        let key = (feed, id.to_string());
+        if let Some(&i) = self.by_feed_id.get(&key) {
+            return i;
+        }
+        let i = self.push_advisory(make());
+        self.by_feed_id.insert(key, i);
+        i
+    }
+
     fn insert(&mut self, package_type: PackageType, name: &str, entry: Entry) {
         self.index
             .entry((package_type, normalize_name(package_type, name)))
@@ -237,33 +252,29 @@ impl Matcher {
         }
         let advisory = self.push_advisory(Advisory::from_osv(record));
         for (package_type, name, c) in compiled {
+            let distro = c.ecosystem.distro.map(str::to_string);
+            let release = c
+                .ecosystem
+                .release
+                .clone()
+                .filter(|_| c.ecosystem.is_distro());
             // Ubuntu records name the source package and list its binaries:
             // index those too, so a package known only by its binary name
             // (an SBOM from another tool) still matches.
-            for binary in binary_names(&c) {
-                if binary != name {
-                    let entry = Entry {
-                        advisory,
-                        distro: c.ecosystem.distro.map(str::to_string),
-                        release: c.ecosystem.release.clone(),
-                        codename: None,
-                        rule: Rule::Osv(c.clone()),
-                    };
-                    self.insert(package_type, &binary, entry);
-                }
+            let mut names = binary_names(&c);
+            names.retain(|b| *b != name);
+            names.push(name);
+            let rule = Arc::new(c);
+            for name in names {
+                let entry = Entry {
+                    advisory,
+                    distro: distro.clone(),
+                    release: release.clone(),
+                    codename: None,
+                    rule: Rule::Osv(Arc::clone(&rule)),
+                };
+                self.insert(package_type, &name, entry);
             }
-            let entry = Entry {
-                advisory,
-                distro: c.ecosystem.distro.map(str::to_string),
-                release: c
-                    .ecosystem
-                    .release
-                    .clone()
-                    .filter(|_| c.ecosystem.is_distro()),
-                codename: None,
-                rule: Rule::Osv(c),
-            };
-            self.insert(package_type, &name, entry);
         }
     }
 
@@ -287,12 +298,9 @@ impl Matcher {
                 let Some((id, aliases)) = ids.split_first() else {
                     continue;
                 };
-                let advisory = self.push_advisory(Advisory::from_id(
-                    id,
-                    aliases.to_vec(),
-                    None,
-                    Feed::AlpineSecdb,
-                ));
+                let advisory = self.intern_advisory(Feed::AlpineSecdb, id, || {
+                    Advisory::from_id(id, aliases.to_vec(), None, Feed::AlpineSecdb)
+                });
                 let entry = Entry {
                     advisory,
                     distro: Some("alpine".into()),
@@ -324,12 +332,14 @@ impl Matcher {
                 DebianStatus::Unfixed => Rule::Open(MatchState::Unfixed),
                 DebianStatus::Undetermined => Rule::Open(MatchState::Undetermined),
             };
-            let advisory = self.push_advisory(Advisory::from_id(
-                &e.id,
-                Vec::new(),
-                e.description.clone(),
-                Feed::DebianTracker,
-            ));
+            let advisory = self.intern_advisory(Feed::DebianTracker, &e.id, || {
+                Advisory::from_id(
+                    &e.id,
+                    Vec::new(),
+                    e.description.clone(),
+                    Feed::DebianTracker,
+                )
+            });
             let entry = Entry {
                 advisory,
                 distro: Some("debian".into()),
