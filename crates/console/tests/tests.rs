@@ -1,0 +1,19 @@
+//! Integration tests of the console, in one binary (see ripgrep's layout).
+//!
+//! The app runs in process (`tower::ServiceExt::oneshot`), on SQLite and on a
+//! real PostgreSQL server (`scripts/postgres.sh` starts one and the test
+//! command exports `VEDETTE_TEST_POSTGRES_URL`). Tests that need PostgreSQL
+//! fail, never skip, when it is missing. TLS and process-level behaviour
+//! (certificate pinning, reload, SIGKILL) are tested in `crates/vedette/tests`.
+
+/// Shared harness: start a console, act as each kind of caller.
+mod harness;
+
+/// Every route × every kind of caller → expected status class.
+mod authz_matrix;
+/// Malformed, oversized and hostile requests change nothing.
+mod bad_input;
+/// Repeated failed sign-ins are throttled, locked out and audited.
+mod brute_force;
+/// The same behaviour suite on SQLite and on PostgreSQL.
+mod store_backends;
