@@ -9,7 +9,10 @@
 #   cargo: cargo-auditable (from crates.io)
 #   pip:   six==1.16.0 requests==2.31.0  --target $FIXTURES/python
 #          jsonschema (schema validation of CycloneDX / SPDX output)
-#   npm:   lodash@4.17.21 @babel/code-frame@7.22.13 express@4.18.2 in $FIXTURES/node
+#   apt:   ruby (gemspecs checked against `gem list`)
+#   npm:   lodash@4.17.21 @babel/code-frame@7.22.13 express@4.18.2 in $FIXTURES/node;
+#          pnpm@9 and yarn@1 in $FIXTURES/tools, then the same three dependencies
+#          installed by each in $FIXTURES/pnpm and $FIXTURES/yarn (real lock files)
 #
 # FIXTURES defaults to /var/cache/vedette/sbom-fixtures (VEDETTE_SBOM_FIXTURES).
 set -euo pipefail
@@ -24,6 +27,7 @@ command -v npm >/dev/null || apt_missing+=(npm)
 command -v pip3 >/dev/null || command -v pip >/dev/null || apt_missing+=(python3-pip)
 command -v dockerd >/dev/null || apt_missing+=(docker.io)
 [ -x /usr/bin/busybox ] || apt_missing+=(busybox-static)
+command -v gem >/dev/null || apt_missing+=(ruby)
 if ((${#apt_missing[@]})); then
     echo "prepare.sh: apt-get install ${apt_missing[*]}"
     DEBIAN_FRONTEND=noninteractive apt-get install -y "${apt_missing[@]}"
@@ -62,5 +66,28 @@ if [ ! -f "$FIXTURES/node/.done" ]; then
         && npm install --no-audit --no-fund --ignore-scripts lodash@4.17.21 @babel/code-frame@7.22.13 express@4.18.2 >/dev/null)
     touch "$FIXTURES/node/.done"
 fi
+
+if [ ! -f "$FIXTURES/tools/.done" ]; then
+    echo "prepare.sh: npm install pnpm@9 yarn@1 in $FIXTURES/tools"
+    rm -rf "$FIXTURES/tools"
+    mkdir -p "$FIXTURES/tools"
+    (cd "$FIXTURES/tools" && npm install --no-audit --no-fund pnpm@9 yarn@1 >/dev/null)
+    touch "$FIXTURES/tools/.done"
+fi
+
+deps='"lodash":"4.17.21","@babel/code-frame":"7.22.13","express":"4.18.2"'
+for pm in pnpm yarn; do
+    if [ ! -f "$FIXTURES/$pm/.done" ]; then
+        echo "prepare.sh: $pm install in $FIXTURES/$pm"
+        rm -rf "$FIXTURES/$pm"
+        mkdir -p "$FIXTURES/$pm"
+        echo "{\"name\":\"vedette-sbom-$pm\",\"version\":\"1.0.0\",\"private\":true,\"dependencies\":{$deps}}" > "$FIXTURES/$pm/package.json"
+        case $pm in
+            pnpm) (cd "$FIXTURES/pnpm" && "$FIXTURES/tools/node_modules/.bin/pnpm" install --ignore-scripts >/dev/null) ;;
+            yarn) (cd "$FIXTURES/yarn" && "$FIXTURES/tools/node_modules/.bin/yarn" install --ignore-scripts --non-interactive >/dev/null) ;;
+        esac
+        touch "$FIXTURES/$pm/.done"
+    fi
+done
 
 echo "prepare.sh: ready ($FIXTURES)"

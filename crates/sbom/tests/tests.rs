@@ -22,3 +22,5 @@ mod hostile;
 mod images;
 // A real image: docker import + docker build + docker save.
 mod docker;
+// pnpm and yarn lock files from the real tools; Ruby gems against `gem list`.
+mod lockfiles;

@@ -25,8 +25,10 @@ impl Cataloger for RubyCataloger {
     }
 
     fn required(&self, file: &FileInfo<'_>) -> bool {
-        file.file_name() == "Gemfile.lock"
-            || file.path.ends_with(".gemspec") && file.path.contains("/specifications/")
+        if file.file_name() == "Gemfile.lock" {
+            return !inside_installed_gem(file.path);
+        }
+        file.path.ends_with(".gemspec") && file.path.contains("/specifications/")
     }
 
     fn catalog(&self, path: &str, input: &mut dyn FileInput) -> Result<Found, Error> {
@@ -38,6 +40,19 @@ impl Cataloger for RubyCataloger {
             .map(|p| Found::from(vec![p]))
             .ok_or_else(|| Error::malformed(path, "no name or version assignment"))
     }
+}
+
+/// Whether `path` lies inside an installed gem (`…/gems/<name>-<version>/…`):
+/// lock files there are the gem's own development files, not what is
+/// installed.
+fn inside_installed_gem(path: &str) -> bool {
+    let parts: Vec<&str> = path.split('/').collect();
+    parts.windows(2).any(|w| {
+        w[0] == "gems"
+            && w[1]
+                .rsplit_once('-')
+                .is_some_and(|(_, v)| v.starts_with(|c: char| c.is_ascii_digit()))
+    })
 }
 
 /// The first double- or single-quoted string on a line.
@@ -114,5 +129,9 @@ mod tests {
             .map(|p| format!("{}@{}", p.name, p.version))
             .collect();
         assert_eq!(got, ["actionpack@7.0.4", "nokogiri@1.13.10-x86_64-linux"]);
+        assert!(inside_installed_gem(
+            "/usr/lib/ruby/gems/3.1.0/gems/rbs-2.7.0/steep/Gemfile.lock"
+        ));
+        assert!(!inside_installed_gem("/srv/app/Gemfile.lock"));
     }
 }
