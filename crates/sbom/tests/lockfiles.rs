@@ -1,5 +1,5 @@
-//! Lock files written by the real package managers (pnpm 9, yarn 1, from
-//! npm, run by `prepare.sh`) against what they installed, and Debian's Ruby
+//! Lock files written by the real package managers (pnpm 9, yarn 1, yarn 4
+//! "berry", from npm, run by `prepare.sh`) against what they installed, and Debian's Ruby
 //! gems against `gem list`.
 
 use std::collections::BTreeSet;
@@ -43,6 +43,21 @@ fn pnpm_lock_v9_matches_the_pnpm_store() -> TestResult {
 #[test]
 fn yarn_lock_v1_matches_node_modules() -> TestResult {
     let dir = fixture("yarn");
+    let lock: BTreeSet<String> =
+        ids(&catalog_file(&NodeLockCataloger, &dir.join("yarn.lock"))?.packages)
+            .into_iter()
+            .collect();
+    let modules = installed(&dir, Box::new(NodeInstalledCataloger))?;
+    assert!(lock.len() > 20, "{lock:?}");
+    assert_eq!(lock, modules);
+    Ok(())
+}
+
+#[test]
+fn yarn_berry_lock_matches_node_modules() -> TestResult {
+    let dir = fixture("berry");
+    let text = std::fs::read_to_string(dir.join("yarn.lock"))?;
+    assert!(text.contains("__metadata:"), "not a berry lock file");
     let lock: BTreeSet<String> =
         ids(&catalog_file(&NodeLockCataloger, &dir.join("yarn.lock"))?.packages)
             .into_iter()

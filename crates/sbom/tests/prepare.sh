@@ -11,8 +11,9 @@
 #          jsonschema (schema validation of CycloneDX / SPDX output)
 #   apt:   ruby (gemspecs checked against `gem list`)
 #   npm:   lodash@4.17.21 @babel/code-frame@7.22.13 express@4.18.2 in $FIXTURES/node;
-#          pnpm@9 and yarn@1 in $FIXTURES/tools, then the same three dependencies
-#          installed by each in $FIXTURES/pnpm and $FIXTURES/yarn (real lock files)
+#          pnpm@9, yarn@1 and @yarnpkg/cli-dist@4 (yarn berry) in $FIXTURES/tools,
+#          then dependencies installed by each in $FIXTURES/{pnpm,yarn,berry}
+#          (real lock files; berry uses registry.npmjs.org and the node-modules linker)
 #
 # FIXTURES defaults to /var/cache/vedette/sbom-fixtures (VEDETTE_SBOM_FIXTURES).
 set -euo pipefail
@@ -68,15 +69,15 @@ if [ ! -f "$FIXTURES/node/.done" ]; then
 fi
 
 if [ ! -f "$FIXTURES/tools/.done" ]; then
-    echo "prepare.sh: npm install pnpm@9 yarn@1 in $FIXTURES/tools"
+    echo "prepare.sh: npm install pnpm@9 yarn@1 @yarnpkg/cli-dist@4 in $FIXTURES/tools"
     rm -rf "$FIXTURES/tools"
     mkdir -p "$FIXTURES/tools"
-    (cd "$FIXTURES/tools" && npm install --no-audit --no-fund pnpm@9 yarn@1 >/dev/null)
+    (cd "$FIXTURES/tools" && npm install --no-audit --no-fund pnpm@9 yarn@1 @yarnpkg/cli-dist@4 >/dev/null)
     touch "$FIXTURES/tools/.done"
 fi
 
 deps='"lodash":"4.17.21","@babel/code-frame":"7.22.13","express":"4.18.2"'
-for pm in pnpm yarn; do
+for pm in pnpm yarn berry; do
     if [ ! -f "$FIXTURES/$pm/.done" ]; then
         echo "prepare.sh: $pm install in $FIXTURES/$pm"
         rm -rf "$FIXTURES/$pm"
@@ -85,6 +86,10 @@ for pm in pnpm yarn; do
         case $pm in
             pnpm) (cd "$FIXTURES/pnpm" && "$FIXTURES/tools/node_modules/.bin/pnpm" install --ignore-scripts >/dev/null) ;;
             yarn) (cd "$FIXTURES/yarn" && "$FIXTURES/tools/node_modules/.bin/yarn" install --ignore-scripts --non-interactive >/dev/null) ;;
+            berry) (cd "$FIXTURES/berry" \
+                && printf 'nodeLinker: node-modules\nnpmRegistryServer: "https://registry.npmjs.org"\nenableTelemetry: false\nenableScripts: false\n' > .yarnrc.yml \
+                && touch yarn.lock \
+                && node "$FIXTURES/tools/node_modules/@yarnpkg/cli-dist/bin/yarn.js" install >/dev/null) ;;
         esac
         touch "$FIXTURES/$pm/.done"
     fi
