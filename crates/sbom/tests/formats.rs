@@ -145,3 +145,44 @@ fn reads_a_document_from_another_tool() -> TestResult {
     assert!(format::read(b"\xff\xfe").is_err());
     Ok(())
 }
+
+#[test]
+fn reads_cyclonedx_py_and_lib4sbom_documents() -> TestResult {
+    // CycloneDX written by cyclonedx-py, SPDX converted from it by lib4sbom
+    // (prepare.sh), both describing the pip-installed fixture.
+    let listed = crate::util::run(
+        "python3",
+        &[
+            "-m",
+            "pip",
+            "list",
+            "--path",
+            &crate::util::fixture("python").display().to_string(),
+            "--format",
+            "json",
+        ],
+        None,
+    );
+    let listed: Vec<serde_json::Value> = serde_json::from_str(&listed)?;
+    let mut expected: Vec<String> = listed
+        .iter()
+        .filter_map(|p| {
+            Some(format!(
+                "{}@{}",
+                p["name"].as_str()?,
+                p["version"].as_str()?
+            ))
+        })
+        .collect();
+    expected.sort();
+    for file in ["thirdparty/bom.cdx.json", "thirdparty/bom.spdx.json"] {
+        let sbom = format::read(&std::fs::read(crate::util::fixture(file))?)?;
+        assert!(
+            sbom.packages
+                .iter()
+                .all(|p| p.package_type == vedette_model::package::PackageType::Pypi)
+        );
+        assert_eq!(crate::util::ids(&sbom.packages), expected, "{file}");
+    }
+    Ok(())
+}

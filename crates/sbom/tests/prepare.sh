@@ -9,6 +9,8 @@
 #   cargo: cargo-auditable (from crates.io)
 #   pip:   six==1.16.0 requests==2.31.0  --target $FIXTURES/python
 #          jsonschema (schema validation of CycloneDX / SPDX output)
+#          cyclonedx-bom and lib4sbom --target $FIXTURES/sbomtools: SBOMs of the
+#          Python fixture written by other tools ($FIXTURES/thirdparty/bom.{cdx,spdx}.json)
 #   apt:   ruby (gemspecs checked against `gem list`)
 #   npm:   lodash@4.17.21 @babel/code-frame@7.22.13 express@4.18.2 in $FIXTURES/node;
 #          pnpm@9, yarn@1 and @yarnpkg/cli-dist@4 (yarn berry) in $FIXTURES/tools,
@@ -57,6 +59,25 @@ if [ ! -f "$FIXTURES/python/.done" ]; then
     rm -rf "$FIXTURES/python"
     $PIP install --quiet --no-compile --target "$FIXTURES/python" six==1.16.0 requests==2.31.0
     touch "$FIXTURES/python/.done"
+fi
+
+if [ ! -f "$FIXTURES/thirdparty/.done" ]; then
+    echo "prepare.sh: SBOMs from cyclonedx-py and lib4sbom in $FIXTURES/thirdparty"
+    rm -rf "$FIXTURES/sbomtools" "$FIXTURES/thirdparty"
+    mkdir -p "$FIXTURES/thirdparty"
+    $PIP install --quiet --target "$FIXTURES/sbomtools" cyclonedx-bom lib4sbom
+    $PIP freeze --path "$FIXTURES/python" > "$FIXTURES/thirdparty/requirements.txt"
+    PYTHONPATH="$FIXTURES/sbomtools" python3 -m cyclonedx_py requirements "$FIXTURES/thirdparty/requirements.txt" \
+        --of JSON -o "$FIXTURES/thirdparty/bom.cdx.json"
+    PYTHONPATH="$FIXTURES/sbomtools" python3 - "$FIXTURES/thirdparty/bom.cdx.json" "$FIXTURES/thirdparty/bom.spdx.json" <<'PY'
+import sys
+from lib4sbom.parser import SBOMParser
+from lib4sbom.generator import SBOMGenerator
+parser = SBOMParser()
+parser.parse_file(sys.argv[1])
+SBOMGenerator(sbom_type="spdx", format="json").generate("vedette-fixture", parser.get_sbom(), filename=sys.argv[2])
+PY
+    touch "$FIXTURES/thirdparty/.done"
 fi
 
 if [ ! -f "$FIXTURES/node/.done" ]; then
