@@ -58,6 +58,10 @@ struct ServeArgs {
     #[arg(long, env = "VEDETTE_TLS_KEY", requires = "tls_cert")]
     tls_key: Option<PathBuf>,
 
+    /// How often the certificate files are checked for replacement (e.g. 5s).
+    #[arg(long, default_value = "5s", env = "VEDETTE_TLS_RELOAD_INTERVAL", value_parser = humantime::parse_duration)]
+    tls_reload_interval: Duration,
+
     /// Plain-HTTP address serving Prometheus metrics at /metrics ("off" to disable).
     #[arg(long, default_value = "127.0.0.1:9464", env = "VEDETTE_METRICS_LISTEN")]
     metrics_listen: String,
@@ -157,6 +161,7 @@ fn config(store: &StoreArgs, serve: &ServeArgs) -> anyhow::Result<Config> {
     }
     config.tls_cert = serve.tls_cert.clone();
     config.tls_key = serve.tls_key.clone();
+    config.tls_reload_interval = serve.tls_reload_interval.max(Duration::from_millis(100));
     config.metrics_listen = match serve.metrics_listen.as_str() {
         "off" | "" => None,
         addr => Some(addr.parse().with_context(|| format!("--metrics-listen: `{addr}` is not ADDRESS:PORT or off"))?),
