@@ -94,3 +94,16 @@ describe('role-aware navigation', () => {
     expect(screen.getByRole('navigation', { name: 'Main' }).textContent).toContain('Audit log');
   });
 });
+
+describe('logout', () => {
+  it('signs out locally even when the console says the session already ended', async () => {
+    const fake = signedInAs('standard');
+    fake.routes['POST /auth/logout'] = problem(401, 'the session has ended; sign in again');
+    renderApp(fake, '/');
+    await screen.findByRole('heading', { name: 'Console information' });
+    screen.getByRole('button', { name: 'Log out' }).click();
+    expect(await screen.findByRole('heading', { name: 'Sign in' })).toBeTruthy();
+    expect(screen.getByRole('status').textContent).toBe('You have been signed out.');
+    expect(fake.calls('POST /auth/logout')[0].headers['X-CSRF-Token']).toBe('c');
+  });
+});

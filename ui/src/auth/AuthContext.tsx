@@ -27,7 +27,7 @@ export interface AuthState {
   notice: string | null;
   /** Records a fresh session (login, setup, invite acceptance). */
   signedIn: (session: Session) => void;
-  /** Logs out on the console and forgets the session. */
+  /** Logs out on the console and forgets the session; never fails. */
   signOut: () => Promise<void>;
   /** Forgets the session locally, with a notice for the login page. */
   endSession: (notice: string | null) => void;
@@ -95,10 +95,12 @@ export function AuthProvider({ children, client = api }: { children: ReactNode; 
   const signOut = useCallback(async () => {
     try {
       await client.logout();
-    } finally {
-      setUser(null);
-      setNotice('You have been signed out.');
+    } catch {
+      // The session already ended on the console (expired, password reset, user disabled)
+      // or the console is unreachable: either way the user wants to be signed out here.
     }
+    setUser(null);
+    setNotice('You have been signed out.');
   }, [client]);
 
   const reload = useCallback(() => {

@@ -27,11 +27,8 @@ export function Layout() {
   const navigate = useNavigate();
 
   const logout = async () => {
-    try {
-      await signOut();
-    } finally {
-      navigate('/login', { replace: true });
-    }
+    await signOut();
+    navigate('/login', { replace: true });
   };
 
   return (
