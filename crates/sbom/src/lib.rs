@@ -32,4 +32,4 @@ mod scan;
 pub mod source;
 
 pub use error::{Diagnostic, Error};
-pub use scan::{Sbom, catalog, catalog_with};
+pub use scan::{Sbom, catalog, catalog_image_stream, catalog_with};

@@ -2,14 +2,15 @@
 //! then package URLs, de-duplication and a stable order.
 
 use std::collections::BTreeMap;
-use std::io::SeekFrom;
+use std::io::{Read, SeekFrom};
 use std::sync::Mutex;
 
 use serde::{Deserialize, Serialize};
 use vedette_model::package::{Distro, Package};
 
 use crate::cataloger::{self, Cataloger, os_release};
-use crate::source::{FileInfo, FileInput, Source};
+use crate::source::stream::{FileKey, stream_image};
+use crate::source::{FileInfo, FileInput, ImageLimits, Source};
 use crate::{Diagnostic, Error, purl};
 
 /// Largest os-release file read.
@@ -48,45 +49,11 @@ pub fn catalog_with(source: &dyn Source, catalogers: &[Box<dyn Cataloger>]) -> R
             diags.push(d);
         }
     };
-    let want = |file: &FileInfo<'_>| {
-        catalogers
-            .iter()
-            .enumerate()
-            .filter(|(_, c)| c.required(file))
-            .fold(0u64, |mask, (i, _)| mask | (1 << i))
-    };
+    let want = |file: &FileInfo<'_>| wanted_by(catalogers, file);
     let visit = |path: &str, mask: u64, input: &mut dyn FileInput| {
-        for (i, c) in catalogers.iter().enumerate() {
-            if mask & (1 << i) == 0 {
-                continue;
-            }
-            let result = input
-                .seek(SeekFrom::Start(0))
-                .map_err(|e| Error::io(path, e))
-                .and_then(|_| c.catalog(path, input));
-            let diagnostic = |message: String| Diagnostic {
-                path: path.to_string(),
-                cataloger: c.name().to_string(),
-                message,
-            };
-            match result {
-                Ok(found) => {
-                    for warning in found.warnings {
-                        report(diagnostic(warning));
-                    }
-                    let mut found_packages = found.packages;
-                    for p in &mut found_packages {
-                        p.cataloger = c.name().to_string();
-                        if p.locations.is_empty() {
-                            p.locations.push(path.to_string());
-                        }
-                    }
-                    if let Ok(mut all) = packages.lock() {
-                        all.extend(found_packages);
-                    }
-                }
-                Err(e) => report(diagnostic(e.to_string())),
-            }
+        let found = run_catalogers(catalogers, path, mask, input, &report);
+        if let Ok(mut all) = packages.lock() {
+            all.extend(found);
         }
     };
     source.walk(&want, &visit, &report)?;
@@ -99,6 +66,99 @@ pub fn catalog_with(source: &dyn Source, catalogers: &[Box<dyn Cataloger>]) -> R
         distro,
         diagnostics,
     })
+}
+
+/// Catalogs an image archive read once from a stream (`docker save`
+/// output piped from the Docker Engine, an OCI layout tar), without seeking
+/// or writing to disk: see [`crate::source::stream`].
+pub fn catalog_image_stream(
+    reader: &mut (dyn Read + Send),
+    description: &str,
+    limits: ImageLimits,
+) -> Result<Sbom, Error> {
+    let catalogers = cataloger::all();
+    // Packages and problems per file: files deleted by an upper layer drop both.
+    let mut found: Vec<(FileKey, Vec<Package>, Vec<Diagnostic>)> = Vec::new();
+    let want = |file: &FileInfo<'_>| wanted_by(&catalogers, file);
+    let mut visit = |key: FileKey, path: &str, mask: u64, input: &mut dyn FileInput| {
+        let problems = std::cell::RefCell::new(Vec::new());
+        let packages = run_catalogers(&catalogers, path, mask, input, &|d| {
+            problems.borrow_mut().push(d)
+        });
+        found.push((key, packages, problems.into_inner()));
+    };
+    let streamed = stream_image(reader, limits, &want, &mut visit)?;
+    let mut diagnostics = Vec::new();
+    diagnostics.extend(streamed.problems);
+    let distro = streamed
+        .os_release
+        .as_deref()
+        .and_then(|bytes| os_release::parse(&String::from_utf8_lossy(bytes)));
+    // Only what was found in files visible in the final image counts.
+    let mut packages = Vec::new();
+    for (key, found_packages, problems) in found {
+        if streamed.survivors.contains(&key) {
+            packages.extend(found_packages);
+            diagnostics.extend(problems);
+        }
+    }
+    diagnostics.sort_by(|a, b| (&a.path, &a.cataloger).cmp(&(&b.path, &b.cataloger)));
+    Ok(Sbom {
+        source: description.to_string(),
+        packages: finish(packages, distro.as_ref()),
+        distro,
+        diagnostics,
+    })
+}
+
+/// The bit set of the catalogers that want `file`.
+fn wanted_by(catalogers: &[Box<dyn Cataloger>], file: &FileInfo<'_>) -> u64 {
+    catalogers
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.required(file))
+        .fold(0u64, |mask, (i, _)| mask | (1 << i))
+}
+
+/// Runs the catalogers of `mask` on one file; their problems go to `report`.
+fn run_catalogers(
+    catalogers: &[Box<dyn Cataloger>],
+    path: &str,
+    mask: u64,
+    input: &mut dyn FileInput,
+    report: &dyn Fn(Diagnostic),
+) -> Vec<Package> {
+    let mut packages = Vec::new();
+    for (i, c) in catalogers.iter().enumerate() {
+        if mask & (1 << i) == 0 {
+            continue;
+        }
+        let result = input
+            .seek(SeekFrom::Start(0))
+            .map_err(|e| Error::io(path, e))
+            .and_then(|_| c.catalog(path, input));
+        let diagnostic = |message: String| Diagnostic {
+            path: path.to_string(),
+            cataloger: c.name().to_string(),
+            message,
+        };
+        match result {
+            Ok(found) => {
+                for warning in found.warnings {
+                    report(diagnostic(warning));
+                }
+                for mut p in found.packages {
+                    p.cataloger = c.name().to_string();
+                    if p.locations.is_empty() {
+                        p.locations.push(path.to_string());
+                    }
+                    packages.push(p);
+                }
+            }
+            Err(e) => report(diagnostic(e.to_string())),
+        }
+    }
+    packages
 }
 
 /// Reads os-release from its usual places.

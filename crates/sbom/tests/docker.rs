@@ -108,5 +108,38 @@ fn docker_import_build_and_save() -> TestResult {
         "the jar deleted by RUN (a whiteout) is gone"
     );
     assert!(sbom.diagnostics.is_empty(), "{:?}", sbom.diagnostics);
+
+    // Streamed straight from the Docker Engine: `docker save` to a pipe.
+    let base_again = format!("{tag}-stream");
+    run(
+        "docker",
+        &[
+            "import",
+            &d.join("rootfs.tar").display().to_string(),
+            &base_again,
+        ],
+        None,
+    );
+    let mut child = Command::new("docker")
+        .args(["save", &base_again])
+        .stdout(std::process::Stdio::piped())
+        .spawn()?;
+    let mut stdout = child.stdout.take().ok_or("no stdout")?;
+    let streamed = vedette_sbom::catalog_image_stream(&mut stdout, &base_again, Default::default());
+    let status = child.wait()?;
+    let _ = Command::new("docker")
+        .args(["rmi", "-f", &base_again])
+        .output();
+    assert!(status.success());
+    let streamed = streamed?;
+    let names: Vec<&str> = streamed.packages.iter().map(|p| p.name.as_str()).collect();
+    assert!(
+        names.contains(&"bash") && names.contains(&"org.apache.logging.log4j:log4j-core"),
+        "{names:?}"
+    );
+    assert_eq!(
+        streamed.distro.as_ref().map(|d| d.id.as_str()),
+        Some("debian")
+    );
     Ok(())
 }

@@ -2,7 +2,7 @@
 //! layouts, built here from real files, with whiteouts, opaque
 //! directories, compression, and hostile layers.
 
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::Path;
 
 use sha2::{Digest, Sha256};
@@ -210,6 +210,28 @@ fn check_flattened(source: &ImageSource) -> TestResult {
     Ok(())
 }
 
+/// The same checks on an SBOM made from a one-pass stream.
+fn check_streamed(archive: &Path) -> TestResult {
+    let mut file = std::fs::File::open(archive)?;
+    // Through a pipe-like reader: no seeking possible.
+    let mut reader = std::io::BufReader::new(&mut file).take(u64::MAX);
+    let sbom = vedette_sbom::catalog_image_stream(&mut reader, "stream", ImageLimits::default())?;
+    let from_file = vedette_sbom::catalog(&ImageSource::open(archive)?)?;
+    assert_eq!(sbom.packages, from_file.packages);
+    assert_eq!(sbom.distro, from_file.distro);
+    assert!(sbom.diagnostics.is_empty(), "{:?}", sbom.diagnostics);
+    Ok(())
+}
+
+/// Packs an OCI layout directory into a tar (as `docker save` of Docker ≥ 25
+/// or `skopeo copy oci-archive:` write it).
+fn tar_dir(dir: &Path, out: &Path) -> TestResult {
+    let mut b = tar::Builder::new(std::fs::File::create(out)?);
+    b.append_dir_all(".", dir)?;
+    b.finish()?;
+    Ok(())
+}
+
 #[test]
 fn docker_save_archive_is_flattened_with_whiteouts() -> TestResult {
     let dir = tempfile::tempdir()?;
@@ -219,6 +241,7 @@ fn docker_save_archive_is_flattened_with_whiteouts() -> TestResult {
     assert!(source.describe().starts_with("docker-archive:"));
     assert_eq!(source.layers().len(), 3);
     check_flattened(&source)?;
+    check_streamed(&archive)?;
     assert_eq!(
         source.read_link("/etc/os-release")?,
         "../usr/lib/os-release"
@@ -232,7 +255,15 @@ fn oci_layout_with_gzip_layers_and_nested_index() -> TestResult {
     oci_dir(dir.path(), &real_layers()?)?;
     let source = ImageSource::open(dir.path())?;
     assert!(source.describe().starts_with("oci-dir:"));
-    check_flattened(&source)
+    check_flattened(&source)?;
+    // The same layout packed in a tar, opened and streamed.
+    let packed = tempfile::tempdir()?;
+    let archive = packed.path().join("oci.tar");
+    tar_dir(dir.path(), &archive)?;
+    let source = ImageSource::open(&archive)?;
+    assert!(source.describe().starts_with("oci-archive:"));
+    check_flattened(&source)?;
+    check_streamed(&archive)
 }
 
 #[test]
@@ -265,6 +296,19 @@ fn hostile_layers_are_contained() -> TestResult {
         "{:?}",
         sbom.diagnostics
     );
+    // The one-pass stream reports the same entry and keeps only ok.txt.
+    let streamed = vedette_sbom::catalog_image_stream(
+        &mut std::fs::File::open(&archive)?,
+        "evil",
+        ImageLimits::default(),
+    )?;
+    assert!(
+        streamed
+            .diagnostics
+            .iter()
+            .any(|d| d.message.contains("escapes the image root"))
+    );
+    assert!(streamed.distro.is_none());
     // Nothing was written next to the archive.
     let listing: Vec<_> = std::fs::read_dir(dir.path())?
         .flatten()
@@ -291,6 +335,10 @@ fn decompression_bombs_hit_the_layer_limit() -> TestResult {
     match ImageSource::open_with(&archive, limits) {
         Err(e) => assert!(e.to_string().contains("size limit"), "{e}"),
         Ok(_) => panic!("a 256 MiB layer passed a 64 MiB limit"),
+    }
+    match vedette_sbom::catalog_image_stream(&mut std::fs::File::open(&archive)?, "bomb", limits) {
+        Err(e) => assert!(e.to_string().contains("size limit"), "{e}"),
+        Ok(_) => panic!("a streamed 256 MiB layer passed a 64 MiB limit"),
     }
     Ok(())
 }

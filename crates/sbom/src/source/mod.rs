@@ -12,7 +12,7 @@ mod image;
 use std::io::{Read, Seek};
 
 pub use dir::DirSource;
-pub use image::{FILE_LIMIT as IMAGE_FILE_LIMIT, ImageSource, Limits as ImageLimits};
+pub use image::{FILE_LIMIT as IMAGE_FILE_LIMIT, ImageSource, Limits as ImageLimits, stream};
 
 use crate::Error;
 

@@ -15,15 +15,17 @@
 //! the size of tar metadata are bounded; blob names from manifests are
 //! checked digests, so they cannot point outside an OCI directory.
 
+mod flat;
 mod store;
+pub mod stream;
 mod tar_stream;
 
-use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Cursor, Read};
+use std::io::{Cursor, Read};
 use std::path::Path;
 
 use serde_json::Value;
 
+use self::flat::{Flat, change, decode_layer, normalize};
 use self::store::{BlobStore, digest_path};
 use self::tar_stream::{Kind, TarStream};
 use super::{FileInfo, FileMeta, Source, VisitFn, WantFn};
@@ -50,25 +52,12 @@ impl Default for Limits {
     }
 }
 
-/// An entry of the flattened filesystem.
-#[derive(Debug, Clone)]
-struct Node {
-    /// Layer it comes from.
-    layer: usize,
-    /// Position of its entry in that layer's tar stream.
-    ordinal: u64,
-    kind: Kind,
-    size: u64,
-    mode: u32,
-    link: String,
-}
-
 /// A container image, flattened.
 pub struct ImageSource {
     description: String,
     store: BlobStore,
     layers: Vec<String>,
-    nodes: BTreeMap<String, Node>,
+    flat: Flat,
     limits: Limits,
     /// Problems met while flattening, reported again by every walk.
     problems: Vec<Diagnostic>,
@@ -97,9 +86,9 @@ impl ImageSource {
             (store, kind)
         };
         let layers = if kind == "docker-archive" {
-            docker_layers(&store)?
+            docker_layers(&|n| store.read_json(n), &|n| store.contains(n))?
         } else if store.contains("index.json") {
-            oci_layers(&store)?
+            oci_layers(&|n| store.read_json(n))?
         } else {
             return Err(Error::Invalid(format!(
                 "{shown}: neither a docker save archive nor an OCI image layout"
@@ -109,7 +98,7 @@ impl ImageSource {
             description: format!("{kind}:{shown}"),
             store,
             layers,
-            nodes: BTreeMap::new(),
+            flat: Flat::default(),
             limits,
             problems: Vec::new(),
         };
@@ -124,7 +113,8 @@ impl ImageSource {
 
     /// Paths of regular files in the flattened view.
     pub fn files(&self) -> impl Iterator<Item = &str> {
-        self.nodes
+        self.flat
+            .nodes
             .iter()
             .filter(|(_, n)| n.kind == Kind::File)
             .map(|(p, _)| p.as_str())
@@ -133,24 +123,12 @@ impl ImageSource {
     /// A layer's tar stream, decompressed (gzip or zstd) and bounded.
     fn layer_stream(&self, index: usize) -> Result<TarStream<Box<dyn Read + Send + '_>>, Error> {
         let name = &self.layers[index];
-        let mut raw = BufReader::new(self.store.open(name)?);
-        let magic = raw.fill_buf().map_err(|e| Error::io(name, e))?.to_vec();
-        let decoded: Box<dyn Read + Send> = if magic.starts_with(&[0x1f, 0x8b]) {
-            Box::new(flate2::bufread::MultiGzDecoder::new(raw))
-        } else if magic.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
-            let mut decoder =
-                zstd::stream::read::Decoder::with_buffer(raw).map_err(|e| Error::io(name, e))?;
-            // 128 MiB window at most, whatever the frame asks for.
-            decoder.window_log_max(27).map_err(|e| Error::io(name, e))?;
-            Box::new(decoder)
-        } else {
-            Box::new(raw)
-        };
-        Ok(TarStream::new(Box::new(Bounded {
-            inner: decoded,
-            left: self.limits.max_layer_bytes,
-            name: name.clone(),
-        })))
+        let raw = self.store.open(name)?;
+        Ok(TarStream::new(decode_layer(
+            raw,
+            name,
+            self.limits.max_layer_bytes,
+        )?))
     }
 
     /// Pass 1: applies the layers' headers, in order.
@@ -159,7 +137,7 @@ impl ImageSource {
             let mut stream = self.layer_stream(layer)?;
             let mut ordinal = 0u64;
             let mut problems = Vec::new();
-            let mut updates: Vec<(String, Option<Node>, bool)> = Vec::new();
+            let mut changes = Vec::new();
             loop {
                 let header = match stream.next_header() {
                     Ok(Some(h)) => h,
@@ -167,41 +145,14 @@ impl ImageSource {
                     Err(e) => return Err(Error::malformed(&self.layers[layer], e)),
                 };
                 ordinal += 1;
-                let Some(path) = normalize(&header.path) else {
-                    problems.push(format!(
-                        "entry {:?} escapes the image root, ignored",
-                        header.path
-                    ));
-                    continue;
-                };
-                let (dir, name) = path.rsplit_once('/').unwrap_or(("", &path));
-                if name == ".wh..wh..opq" {
-                    updates.push((format!("{dir}/"), None, true));
-                    continue;
+                match change(&header, layer, ordinal) {
+                    Ok(Some(c)) => changes.push(c),
+                    Ok(None) => {}
+                    Err(problem) => problems.push(problem),
                 }
-                if let Some(hidden) = name.strip_prefix(".wh.") {
-                    updates.push((format!("{dir}/{hidden}"), None, false));
-                    continue;
-                }
-                if header.kind == Kind::Dir || header.kind == Kind::Other {
-                    continue;
-                }
-                let link = match header.kind {
-                    Kind::Hardlink => normalize(&header.link).unwrap_or_default(),
-                    _ => header.link.clone(),
-                };
-                let node = Node {
-                    layer,
-                    ordinal,
-                    kind: header.kind,
-                    size: header.size,
-                    mode: header.mode,
-                    link,
-                };
-                updates.push((path, Some(node), false));
             }
             drop(stream);
-            self.apply(layer, updates)?;
+            self.flat.apply(layer, changes, self.limits.max_entries)?;
             let name = self.layers[layer].clone();
             self.problems
                 .extend(problems.into_iter().map(|message| Diagnostic {
@@ -212,109 +163,6 @@ impl ImageSource {
         }
         Ok(())
     }
-
-    /// Applies one layer's changes: whiteouts remove lower-layer entries
-    /// only, files replace whatever was there.
-    fn apply(
-        &mut self,
-        layer: usize,
-        updates: Vec<(String, Option<Node>, bool)>,
-    ) -> Result<(), Error> {
-        for (path, node, opaque) in updates {
-            match node {
-                Some(node) => {
-                    // A file replacing a directory hides what was under it.
-                    self.remove_under(&format!("{path}/"), layer);
-                    self.nodes.insert(path, node);
-                }
-                None if opaque => self.remove_under(&path, layer),
-                None => {
-                    if self.nodes.get(&path).is_some_and(|n| n.layer < layer) {
-                        self.nodes.remove(&path);
-                    }
-                    self.remove_under(&format!("{path}/"), layer);
-                }
-            }
-            if self.nodes.len() > self.limits.max_entries {
-                return Err(Error::Invalid(format!(
-                    "image has more than {} files",
-                    self.limits.max_entries
-                )));
-            }
-        }
-        Ok(())
-    }
-
-    /// Removes entries from layers below `layer` under `prefix` (ending in `/`).
-    fn remove_under(&mut self, prefix: &str, layer: usize) {
-        let doomed: Vec<String> = self
-            .nodes
-            .range(prefix.to_string()..)
-            .take_while(|(p, _)| p.starts_with(prefix))
-            .filter(|(_, n)| n.layer < layer)
-            .map(|(p, _)| p.clone())
-            .collect();
-        for p in doomed {
-            self.nodes.remove(&p);
-        }
-    }
-
-    /// Resolves symbolic links (inside the image) and hard links to the
-    /// path of a regular file.
-    fn resolve(&self, path: &str) -> Option<(&str, &Node)> {
-        let mut pending: Vec<String> = components(path).into_iter().rev().collect();
-        let mut resolved: Vec<String> = Vec::new();
-        let mut hops = 0;
-        while let Some(part) = pending.pop() {
-            if part == ".." {
-                resolved.pop();
-                continue;
-            }
-            resolved.push(part);
-            let current = format!("/{}", resolved.join("/"));
-            if let Some(node) = self.nodes.get(&current)
-                && node.kind == Kind::Symlink
-            {
-                hops += 1;
-                if hops > 40 {
-                    return None;
-                }
-                resolved.pop();
-                if node.link.starts_with('/') {
-                    resolved.clear();
-                }
-                pending.extend(components(&node.link).into_iter().rev());
-            }
-        }
-        let (key, node) = self
-            .nodes
-            .get_key_value(&format!("/{}", resolved.join("/")))?;
-        match node.kind {
-            Kind::File => Some((key.as_str(), node)),
-            Kind::Hardlink => self
-                .nodes
-                .get_key_value(&node.link)
-                .filter(|(_, n)| n.kind == Kind::File)
-                .map(|(k, n)| (k.as_str(), n)),
-            _ => None,
-        }
-    }
-}
-
-/// Normalizes a tar path to `/a/b`; `None` if it climbs with `..`.
-fn normalize(path: &str) -> Option<String> {
-    let parts = components(path);
-    if parts.iter().any(|c| c == "..") || parts.is_empty() {
-        return None;
-    }
-    Some(format!("/{}", parts.join("/")))
-}
-
-fn components(path: &str) -> Vec<String> {
-    path.split('/')
-        .filter(|c| !c.is_empty() && *c != ".")
-        .map(str::to_string)
-        .collect()
 }
 
 impl Source for ImageSource {
@@ -333,7 +181,7 @@ impl Source for ImageSource {
         }
         // Which layers still provide files: the others need not be read.
         let mut live = vec![false; self.layers.len()];
-        for node in self.nodes.values() {
+        for node in self.flat.nodes.values() {
             live[node.layer] |= node.kind == Kind::File;
         }
         for layer in (0..self.layers.len()).filter(|&l| live[l]) {
@@ -360,6 +208,7 @@ impl Source for ImageSource {
                     continue;
                 };
                 let Some(node) = self
+                    .flat
                     .nodes
                     .get(&path)
                     .filter(|n| n.layer == layer && n.ordinal == ordinal)
@@ -399,6 +248,7 @@ impl Source for ImageSource {
 
     fn read_file(&self, path: &str, limit: u64) -> Result<Vec<u8>, Error> {
         let (real, node) = self
+            .flat
             .resolve(path)
             .ok_or_else(|| Error::io(path, std::io::Error::from(std::io::ErrorKind::NotFound)))?;
         if node.size > limit {
@@ -428,37 +278,22 @@ impl Source for ImageSource {
     }
 
     fn read_link(&self, path: &str) -> Result<String, Error> {
-        match self.nodes.get(&normalize(path).unwrap_or_default()) {
+        match self.flat.nodes.get(&normalize(path).unwrap_or_default()) {
             Some(node) if node.kind == Kind::Symlink => Ok(node.link.clone()),
             _ => Err(Error::Invalid(format!("{path}: not a symbolic link"))),
         }
     }
 }
 
-/// Fails reads past a byte budget: bounds the work a decompression bomb
-/// can cause.
-struct Bounded<R> {
-    inner: R,
-    left: u64,
-    name: String,
-}
-
-impl<R: Read> Read for Bounded<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.left = self.left.checked_sub(n as u64).ok_or_else(|| {
-            std::io::Error::new(
-                std::io::ErrorKind::InvalidData,
-                format!("layer {} decompresses past its size limit", self.name),
-            )
-        })?;
-        Ok(n)
-    }
-}
+/// Reads a JSON blob by name.
+type ReadJson<'a> = dyn Fn(&str) -> Result<Value, Error> + 'a;
 
 /// Layer blob names of a `docker save` archive (first image).
-fn docker_layers(store: &BlobStore) -> Result<Vec<String>, Error> {
-    let manifest = store.read_json("manifest.json")?;
+fn docker_layers(
+    read_json: &ReadJson<'_>,
+    contains: &dyn Fn(&str) -> bool,
+) -> Result<Vec<String>, Error> {
+    let manifest = read_json("manifest.json")?;
     let layers = manifest
         .get(0)
         .and_then(|m| m.get("Layers"))
@@ -470,8 +305,12 @@ fn docker_layers(store: &BlobStore) -> Result<Vec<String>, Error> {
             let name = l
                 .as_str()
                 .ok_or_else(|| Error::malformed("manifest.json", "layer is not a string"))?;
-            let name = components(name).join("/");
-            if !store.contains(&name) {
+            let name = name
+                .split('/')
+                .filter(|c| !c.is_empty() && *c != ".")
+                .collect::<Vec<_>>()
+                .join("/");
+            if !contains(&name) {
                 return Err(Error::malformed(
                     "manifest.json",
                     format!("layer {name} is not in the archive"),
@@ -484,8 +323,8 @@ fn docker_layers(store: &BlobStore) -> Result<Vec<String>, Error> {
 
 /// Layer blob names of an OCI layout: index → (index →) manifest → layers.
 /// For multi-platform indexes, linux/amd64 is preferred, else the first.
-fn oci_layers(store: &BlobStore) -> Result<Vec<String>, Error> {
-    let mut doc = store.read_json("index.json")?;
+fn oci_layers(read_json: &ReadJson<'_>) -> Result<Vec<String>, Error> {
+    let mut doc = read_json("index.json")?;
     // Indexes may nest; a few levels are plenty.
     for _ in 0..4 {
         if let Some(layers) = doc.get("layers").and_then(Value::as_array) {
@@ -508,7 +347,7 @@ fn oci_layers(store: &BlobStore) -> Result<Vec<String>, Error> {
             .get("digest")
             .and_then(Value::as_str)
             .unwrap_or_default();
-        doc = store.read_json(&digest_path(digest)?)?;
+        doc = read_json(&digest_path(digest)?)?;
     }
     Err(Error::malformed("index.json", "indexes nested too deep"))
 }

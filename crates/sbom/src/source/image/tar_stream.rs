@@ -208,6 +208,17 @@ impl<R: Read> TarStream<R> {
         }
     }
 
+    /// Streams the current entry's data (`size` bytes as its header says).
+    /// The caller must read it to the end before the next header (or the
+    /// stream goes out of step); [`TarStream::next_header`] then skips the
+    /// padding.
+    pub fn data(&mut self, size: u64) -> io::Take<&mut R> {
+        let size = size.min(self.pending);
+        self.pending -= size;
+        self.position += size;
+        (&mut self.inner).take(size)
+    }
+
     /// Reads the current entry's data, at most `limit` bytes; returns
     /// `None` if the entry is larger.
     pub fn read_data(&mut self, size: u64, limit: u64) -> io::Result<Option<Vec<u8>>> {

@@ -1,0 +1,211 @@
+//! One pass over an image archive stream — `docker save` output piped from
+//! the Docker Engine, or an OCI layout tar — without seeking and without
+//! writing anything to disk.
+//!
+//! A stream cannot be read twice, and `docker save` writes `manifest.json`
+//! (which gives the layer order) after the layers. So, as Trivy does, every
+//! layer is cataloged as it streams by, and each wanted file is remembered
+//! by `(layer, entry number)`; at the end the layers are flattened in the
+//! manifest's order (whiteouts, opaque directories) and only what was found
+//! in surviving files is kept. Memory: one file at a time (at most
+//! [`FILE_LIMIT`](super::FILE_LIMIT)), small JSON documents, and the
+//! entry index.
+
+use std::collections::{HashMap, HashSet};
+use std::io::{Cursor, Read};
+
+use serde_json::Value;
+
+use super::flat::{Change, Flat, change, decode_layer, normalize};
+use super::tar_stream::{Kind, TarStream};
+use super::{FILE_LIMIT, Limits, docker_layers, oci_layers, store::JSON_LIMIT};
+use crate::source::{FileInfo, FileInput, FileMeta, WantFn};
+use crate::{Diagnostic, Error};
+
+/// Largest os-release file kept while streaming.
+const OS_RELEASE_LIMIT: u64 = 64 << 10;
+
+/// A file the scan read while streaming: layer blob name and entry number.
+pub type FileKey = (String, u64);
+
+/// What a streamed image leaves once flattened.
+#[derive(Debug, Default)]
+pub struct Streamed {
+    /// Keys of the regular files visible in the final image.
+    pub survivors: HashSet<FileKey>,
+    /// Content of the image's os-release, found through its symbolic links.
+    pub os_release: Option<Vec<u8>>,
+    /// Entries that were ignored, and why.
+    pub problems: Vec<Diagnostic>,
+    /// Layer blob names, bottom first.
+    pub layers: Vec<String>,
+}
+
+/// Streams an image archive once; `visit` receives every wanted file of
+/// every layer with its key (many will not survive flattening).
+pub fn stream_image(
+    reader: &mut (dyn Read + Send),
+    limits: Limits,
+    want: &WantFn<'_>,
+    visit: &mut dyn FnMut(FileKey, &str, u64, &mut dyn FileInput),
+) -> Result<Streamed, Error> {
+    let mut outer = TarStream::new(reader);
+    let mut json: HashMap<String, Value> = HashMap::new();
+    let mut changes: HashMap<String, Vec<Change>> = HashMap::new();
+    let mut os_release_files: HashMap<FileKey, Vec<u8>> = HashMap::new();
+    let mut problems = Vec::new();
+    let mut entries = 0usize;
+    while let Some(header) = outer
+        .next_header()
+        .map_err(|e| Error::malformed("image stream", e))?
+    {
+        if header.kind != Kind::File {
+            continue;
+        }
+        let name = header
+            .path
+            .split('/')
+            .filter(|c| !c.is_empty() && *c != ".")
+            .collect::<Vec<_>>()
+            .join("/");
+        let mut data = outer.data(header.size);
+        // Peek: small blobs that parse as JSON are manifests, indexes and
+        // configs; everything else is a layer.
+        let mut head = Vec::new();
+        (&mut data)
+            .take(JSON_LIMIT.min(header.size))
+            .read_to_end(&mut head)
+            .map_err(|e| Error::io(&name, e))?;
+        if head.len() as u64 == header.size
+            && head.first().is_some_and(|b| *b == b'{' || *b == b'[')
+            && let Ok(doc) = serde_json::from_slice::<Value>(&head)
+        {
+            json.insert(name, doc);
+            continue;
+        }
+        if name.ends_with(".json")
+            || name == "repositories"
+            || name.ends_with("/VERSION")
+            || name == "oci-layout"
+        {
+            continue; // not JSON after all: nothing we need
+        }
+        let raw: Box<dyn Read + Send + '_> = Box::new(Cursor::new(head).chain(&mut data));
+        let mut layer = TarStream::new(decode_layer(raw, &name, limits.max_layer_bytes)?);
+        let mut list = Vec::new();
+        let mut ordinal = 0u64;
+        loop {
+            let header = match layer.next_header() {
+                Ok(Some(h)) => h,
+                Ok(None) => break,
+                Err(e) => return Err(Error::malformed(&name, e)),
+            };
+            ordinal += 1;
+            entries += 1;
+            if entries > limits.max_entries {
+                return Err(Error::Invalid(format!(
+                    "image has more than {} entries",
+                    limits.max_entries
+                )));
+            }
+            match change(&header, 0, ordinal) {
+                Ok(Some(c @ Change::Put(..))) => list.push(c),
+                Ok(Some(whiteout)) => {
+                    list.push(whiteout);
+                    continue;
+                }
+                Ok(None) => continue,
+                Err(problem) => {
+                    problems.push(Diagnostic {
+                        path: name.clone(),
+                        cataloger: String::new(),
+                        message: problem,
+                    });
+                    continue;
+                }
+            }
+            if header.kind != Kind::File {
+                continue;
+            }
+            let Some(path) = normalize(&header.path) else {
+                continue;
+            };
+            let meta = FileMeta {
+                size: header.size,
+                mode: header.mode,
+            };
+            let meta_fn = move || Some(meta);
+            let tag = want(&FileInfo::new(&path, &meta_fn));
+            let is_os_release = crate::cataloger::os_release::PATHS.contains(&path.as_str())
+                && header.size <= OS_RELEASE_LIMIT;
+            if tag == 0 && !is_os_release {
+                continue;
+            }
+            match layer.read_data(header.size, FILE_LIMIT) {
+                Ok(Some(bytes)) => {
+                    let key = (name.clone(), ordinal);
+                    if is_os_release {
+                        os_release_files.insert(key.clone(), bytes.clone());
+                    }
+                    if tag != 0 {
+                        visit(key, &path, tag, &mut Cursor::new(bytes));
+                    }
+                }
+                Ok(None) => problems.push(Diagnostic {
+                    path: path.clone(),
+                    cataloger: String::new(),
+                    message: Error::TooLarge {
+                        path,
+                        limit: FILE_LIMIT,
+                    }
+                    .to_string(),
+                }),
+                Err(e) => return Err(Error::malformed(&name, e)),
+            }
+        }
+        drop(layer);
+        // Whatever follows the layer's end blocks in the blob.
+        std::io::copy(&mut data, &mut std::io::sink()).map_err(|e| Error::io(&name, e))?;
+        changes.insert(name, list);
+    }
+
+    let read_json = |n: &str| {
+        json.get(n)
+            .cloned()
+            .ok_or_else(|| Error::malformed(n, "missing from the image stream"))
+    };
+    let layers = if json.contains_key("manifest.json") {
+        docker_layers(&read_json, &|n| changes.contains_key(n))?
+    } else if json.contains_key("index.json") {
+        oci_layers(&read_json)?
+    } else {
+        return Err(Error::Invalid(
+            "image stream has neither manifest.json nor index.json".into(),
+        ));
+    };
+    let mut flat = Flat::default();
+    for (index, name) in layers.iter().enumerate() {
+        let list = changes
+            .get(name)
+            .cloned()
+            .ok_or_else(|| Error::malformed(name, "layer missing from the image stream"))?;
+        flat.apply(index, list, limits.max_entries)?;
+    }
+    let key_of = |layer: usize, ordinal: u64| (layers[layer].clone(), ordinal);
+    let survivors = flat
+        .nodes
+        .values()
+        .filter(|n| n.kind == Kind::File)
+        .map(|n| key_of(n.layer, n.ordinal))
+        .collect();
+    let os_release = crate::cataloger::os_release::PATHS
+        .iter()
+        .find_map(|p| flat.resolve(p))
+        .and_then(|(_, node)| os_release_files.remove(&key_of(node.layer, node.ordinal)));
+    Ok(Streamed {
+        survivors,
+        os_release,
+        problems,
+        layers,
+    })
+}
