@@ -62,7 +62,8 @@ async function startConsole() {
   env.dataDir = await mkdtemp(path.join(tmpdir(), 'vedette-ui-e2e-'));
   const child = spawn(BIN, ['console', '--data-dir', env.dataDir, '--listen', '127.0.0.1:0'], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? 'warn' },
+    // No fixed metrics port: it would clash with other consoles running on this machine.
+    env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? 'warn', VEDETTE_METRICS_LISTEN: 'off' },
   });
   env.console = child;
   await new Promise((resolve, reject) => {
