@@ -48,6 +48,12 @@ export function HomeView({ client = api }: { client?: ApiClient }) {
                 label="TLS fingerprint"
               />
             </dd>
+            <dt>REST API</dt>
+            <dd>
+              <a href="/api/docs/">API explorer</a>
+              <span className="muted"> · </span>
+              <a href="/api/v1/openapi.json">OpenAPI document</a>
+            </dd>
           </dl>
         )}
         {info.loading && !info.data && <p className="muted">Loading…</p>}

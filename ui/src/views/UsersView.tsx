@@ -249,7 +249,10 @@ function UserTable({ client }: { client: ApiClient }) {
           }}
           onClose={() => setPending(null)}
         >
-          <p>This creates a one-time link with which they choose a new password.</p>
+          <p>
+            This signs them out everywhere and creates a one-time link with which they choose a new password. Their
+            current password keeps working until they use the link.
+          </p>
         </ConfirmDialog>
       )}
     </section>
