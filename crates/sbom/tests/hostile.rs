@@ -217,3 +217,88 @@ fn symlinks_cannot_escape_the_root() -> TestResult {
     assert!(sbom.packages.is_empty(), "{:?}", sbom.packages);
     Ok(())
 }
+
+#[test]
+fn every_cataloger_survives_corrupted_real_files() -> TestResult {
+    // Real files of every format, truncated and bit-flipped, fed to every
+    // cataloger (also the ones not meant for them): errors are fine,
+    // panics and hangs are not.
+    let fixtures = crate::util::fixtures();
+    let mut samples: Vec<(String, Vec<u8>)> = Vec::new();
+    let mut add = |name: &str, path: &std::path::Path, max: usize| -> TestResult {
+        let mut data = std::fs::read(path)
+            .map_err(|e| format!("{}: {e}: run crates/sbom/tests/prepare.sh", path.display()))?;
+        data.truncate(max);
+        samples.push((name.to_string(), data));
+        Ok(())
+    };
+    add(
+        "/var/lib/dpkg/status",
+        std::path::Path::new("/var/lib/dpkg/status"),
+        64 << 10,
+    )?;
+    add(
+        "/app/package-lock.json",
+        &fixtures.join("node/package-lock.json"),
+        64 << 10,
+    )?;
+    add("/app/yarn.lock", &fixtures.join("yarn/yarn.lock"), 64 << 10)?;
+    add(
+        "/berry/yarn.lock",
+        &fixtures.join("berry/yarn.lock"),
+        64 << 10,
+    )?;
+    add(
+        "/app/pnpm-lock.yaml",
+        &fixtures.join("pnpm/pnpm-lock.yaml"),
+        64 << 10,
+    )?;
+    add(
+        "/x.dist-info/METADATA",
+        &fixtures.join("python/requests-2.31.0.dist-info/METADATA"),
+        64 << 10,
+    )?;
+    add("/var/lib/rpm/Packages", &testdata("rpm/Packages"), 1 << 20)?;
+    add(
+        "/var/lib/rpm/Packages.db",
+        &testdata("rpm/Packages.db"),
+        1 << 20,
+    )?;
+    add(
+        "/bin/busybox",
+        std::path::Path::new("/usr/bin/busybox"),
+        4 << 20,
+    )?;
+    let jar = std::fs::read_dir("/usr/share/java")?
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("log4j-api-"))
+        })
+        .ok_or("no log4j-api jar: run crates/sbom/tests/prepare.sh")?;
+    add("/app/lib/log4j-api.jar", &jar, 8 << 20)?;
+    let catalogers = vedette_sbom::cataloger::all();
+    let mut runs = 0;
+    for (path, original) in &samples {
+        let len = original.len();
+        let mut variants: Vec<Vec<u8>> = (1..8).map(|k| original[..len * k / 8].to_vec()).collect();
+        for seed in [3usize, 17, 101] {
+            let mut v = original.clone();
+            let mut i = seed;
+            while i < len {
+                v[i] ^= 0x5a;
+                i += len / 64 + seed;
+            }
+            variants.push(v);
+        }
+        for variant in variants {
+            for c in &catalogers {
+                let _ = c.catalog(path, &mut Cursor::new(variant.clone()));
+                runs += 1;
+            }
+        }
+    }
+    assert_eq!(runs, samples.len() * 10 * catalogers.len());
+    Ok(())
+}
