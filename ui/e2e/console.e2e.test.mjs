@@ -357,5 +357,46 @@ test('first run, users, roles, tokens and audit in the browser', { timeout: 180_
     await admin.getByRole('heading', { name: 'Sign in' }).waitFor();
   });
 
+  await t.test('repeated wrong passwords lock the account, then the source is throttled', async () => {
+    await user.getByRole('button', { name: 'Log out' }).click();
+    await user.waitForURL(/\/login$/);
+    const expected = {
+      401: /^Wrong username or password\.$/,
+      423: /locked/i,
+      429: /^Too many sign-in attempts\. Try again in \d+ (second|minute)s?\.$/,
+    };
+    const statuses = [];
+    // Lockout comes after 5 failures in a row (console default); the per-source limit (20 per
+    // minute by default, shared by every credential check of this run) follows soon after.
+    for (let attempt = 1; attempt <= 40; attempt++) {
+      const [response] = await Promise.all([
+        user.waitForResponse((r) => r.url().endsWith('/api/v1/auth/login')),
+        login(user, { username: USER.username, password: `wrong-password-${attempt}` }),
+      ]);
+      const status = response.status();
+      statuses.push(status);
+      assert.ok(status in expected, `unexpected login status ${status}: ${await response.text()}`);
+      if (status === 429) {
+        // The message and a disabled button last for the Retry-After time (which may be only
+        // a second): poll every frame for that state rather than reading it once.
+        await user.waitForFunction(() => {
+          const button = document.querySelector('button[type="submit"]');
+          const alert = document.querySelector('[role="alert"]');
+          return (
+            button instanceof HTMLButtonElement &&
+            button.disabled &&
+            /^Try again in /.test(button.textContent ?? '') &&
+            /^Too many sign-in attempts/.test(alert?.textContent ?? '')
+          );
+        }, undefined, { polling: 'raf' });
+        await screenshot(user, 'login-throttled');
+        break;
+      }
+      await user.getByRole('alert').filter({ hasText: expected[status] }).waitFor();
+    }
+    assert.ok(statuses.includes(423), `the account got locked: ${statuses.join(' ')}`);
+    assert.equal(statuses.at(-1), 429, `the source got throttled: ${statuses.join(' ')}`);
+  });
+
   assert.deepEqual(env.pageErrors, [], 'no uncaught errors in the pages');
 });

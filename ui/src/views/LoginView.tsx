@@ -43,6 +43,8 @@ export function LoginView({ client = api }: { client?: ApiClient }) {
   const [password, setPassword] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  // The notice (signed out, session ended, ...) is for the first look at the page only.
+  const [submitted, setSubmitted] = useState(false);
   // Epoch milliseconds until which the console asked us to wait.
   const [blockedUntil, setBlockedUntil] = useState<number | null>(null);
   const [, setTick] = useState(0);
@@ -71,6 +73,7 @@ export function LoginView({ client = api }: { client?: ApiClient }) {
       return;
     }
     setBusy(true);
+    setSubmitted(true);
     setError(null);
     try {
       const session = await client.login(username, password);
@@ -89,7 +92,7 @@ export function LoginView({ client = api }: { client?: ApiClient }) {
   const remaining = blockedUntil === null ? 0 : Math.max(0, Math.ceil((blockedUntil - Date.now()) / 1000));
   return (
     <AuthCard title="Sign in">
-      <Alert kind="info">{notice}</Alert>
+      <Alert kind="info">{submitted ? null : notice}</Alert>
       <form onSubmit={submit} noValidate>
         <label className="field">
           <span>Username</span>
