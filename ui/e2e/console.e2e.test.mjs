@@ -258,6 +258,11 @@ test('first run, users, roles, tokens and audit in the browser', { timeout: 180_
     inviteUrl = ((await admin.getByLabel('Invite link', { exact: true }).textContent()) ?? '').trim();
     assert.match(inviteUrl, new RegExp(`^${env.url.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/invite/.+`));
     await admin.getByTestId('invites-table').getByRole('cell', { name: 'Standard' }).waitFor();
+    // The copy button puts exactly the shown link on the clipboard.
+    await admin.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: env.url });
+    await admin.getByRole('button', { name: 'Copy invite link' }).click();
+    await admin.getByRole('button', { name: 'Copy invite link' }).filter({ hasText: 'Copied' }).waitFor();
+    assert.equal(await admin.evaluate(() => navigator.clipboard.readText()), inviteUrl);
     await screenshot(admin, 'users');
   });
 
