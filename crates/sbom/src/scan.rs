@@ -1,7 +1,7 @@
 //! The scan: one walk of a source, every cataloger on the files it wants,
 //! then package URLs, de-duplication and a stable order.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::io::{Read, SeekFrom};
 use std::sync::Mutex;
 
@@ -50,19 +50,26 @@ pub fn catalog_with(source: &dyn Source, catalogers: &[Box<dyn Cataloger>]) -> R
         }
     };
     let want = |file: &FileInfo<'_>| wanted_by(catalogers, file);
+    let owned = Mutex::new(HashSet::new());
     let visit = |path: &str, mask: u64, input: &mut dyn FileInput| {
-        let found = run_catalogers(catalogers, path, mask, input, &report);
+        let (found, found_owned) = run_catalogers(catalogers, path, mask, input, &report);
         if let Ok(mut all) = packages.lock() {
             all.extend(found);
+        }
+        if !found_owned.is_empty()
+            && let Ok(mut all) = owned.lock()
+        {
+            all.extend(found_owned);
         }
     };
     source.walk(&want, &visit, &report)?;
     let packages = packages.into_inner().unwrap_or_default();
+    let owned = owned.into_inner().unwrap_or_default();
     let mut diagnostics = diags.into_inner().unwrap_or_default();
     diagnostics.sort_by(|a, b| (&a.path, &a.cataloger).cmp(&(&b.path, &b.cataloger)));
     Ok(Sbom {
         source: source.describe(),
-        packages: finish(packages, distro.as_ref()),
+        packages: finish(packages, distro.as_ref(), &owned),
         distro,
         diagnostics,
     })
@@ -78,14 +85,14 @@ pub fn catalog_image_stream(
 ) -> Result<Sbom, Error> {
     let catalogers = cataloger::all();
     // Packages and problems per file: files deleted by an upper layer drop both.
-    let mut found: Vec<(FileKey, Vec<Package>, Vec<Diagnostic>)> = Vec::new();
+    let mut found: Vec<(FileKey, Vec<Package>, Vec<Diagnostic>, Vec<String>)> = Vec::new();
     let want = |file: &FileInfo<'_>| wanted_by(&catalogers, file);
     let mut visit = |key: FileKey, path: &str, mask: u64, input: &mut dyn FileInput| {
         let problems = std::cell::RefCell::new(Vec::new());
-        let packages = run_catalogers(&catalogers, path, mask, input, &|d| {
+        let (packages, owned) = run_catalogers(&catalogers, path, mask, input, &|d| {
             problems.borrow_mut().push(d)
         });
-        found.push((key, packages, problems.into_inner()));
+        found.push((key, packages, problems.into_inner(), owned));
     };
     let streamed = stream_image(reader, limits, &want, &mut visit)?;
     let mut diagnostics = Vec::new();
@@ -96,16 +103,18 @@ pub fn catalog_image_stream(
         .and_then(|bytes| os_release::parse(&String::from_utf8_lossy(bytes)));
     // Only what was found in files visible in the final image counts.
     let mut packages = Vec::new();
-    for (key, found_packages, problems) in found {
+    let mut owned = HashSet::new();
+    for (key, found_packages, problems, found_owned) in found {
         if streamed.survivors.contains(&key) {
             packages.extend(found_packages);
             diagnostics.extend(problems);
+            owned.extend(found_owned);
         }
     }
     diagnostics.sort_by(|a, b| (&a.path, &a.cataloger).cmp(&(&b.path, &b.cataloger)));
     Ok(Sbom {
         source: description.to_string(),
-        packages: finish(packages, distro.as_ref()),
+        packages: finish(packages, distro.as_ref(), &owned),
         distro,
         diagnostics,
     })
@@ -127,8 +136,9 @@ fn run_catalogers(
     mask: u64,
     input: &mut dyn FileInput,
     report: &dyn Fn(Diagnostic),
-) -> Vec<Package> {
+) -> (Vec<Package>, Vec<String>) {
     let mut packages = Vec::new();
+    let mut owned = Vec::new();
     for (i, c) in catalogers.iter().enumerate() {
         if mask & (1 << i) == 0 {
             continue;
@@ -147,6 +157,7 @@ fn run_catalogers(
                 for warning in found.warnings {
                     report(diagnostic(warning));
                 }
+                owned.extend(found.owned_files);
                 for mut p in found.packages {
                     p.cataloger = c.name().to_string();
                     if p.locations.is_empty() {
@@ -158,7 +169,7 @@ fn run_catalogers(
             Err(e) => report(diagnostic(e.to_string())),
         }
     }
-    packages
+    (packages, owned)
 }
 
 /// Reads os-release from its usual places.
@@ -181,11 +192,23 @@ fn read_distro(source: &dyn Source, diagnostics: &mut Vec<Diagnostic>) -> Option
 /// source name.
 type MergeKey = (String, String, String, Option<String>, Option<String>);
 
-/// Merges duplicates (the same package found by several files), builds
-/// package URLs and sorts.
-fn finish(packages: Vec<Package>, distro: Option<&Distro>) -> Vec<Package> {
+/// Drops language packages found only in files an OS package owns (the OS
+/// package, matched against its distro's advisories with their backports,
+/// already covers them), merges duplicates (the same package found by
+/// several files), builds package URLs and sorts.
+fn finish(
+    packages: Vec<Package>,
+    distro: Option<&Distro>,
+    owned: &HashSet<String>,
+) -> Vec<Package> {
     let mut merged: BTreeMap<MergeKey, Package> = BTreeMap::new();
     for p in packages {
+        if !p.is_os_package()
+            && !p.locations.is_empty()
+            && p.locations.iter().all(|l| owned.contains(l))
+        {
+            continue;
+        }
         let key = merge_key(&p);
         match merged.get_mut(&key) {
             Some(existing) => {

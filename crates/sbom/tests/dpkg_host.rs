@@ -48,3 +48,40 @@ fn every_installed_package_matches_dpkg_query() -> TestResult {
     assert_eq!(got.get("libc6").map(|(_, s)| s.as_str()), Some("glibc"));
     Ok(())
 }
+
+#[test]
+fn a_jar_owned_by_a_debian_package_is_not_a_second_package() -> TestResult {
+    // This machine's liblog4j2-java: its .list file names the jar.
+    let list = std::fs::read_to_string("/var/lib/dpkg/info/liblog4j2-java.list")
+        .map_err(|e| format!("{e}: run crates/sbom/tests/prepare.sh (apt liblog4j2-java)"))?;
+    let jar = list
+        .lines()
+        .find(|l| l.starts_with("/usr/share/java/log4j-core-") && l.ends_with(".jar"))
+        .ok_or("no log4j-core jar in liblog4j2-java.list")?;
+    let root = tempfile::tempdir()?;
+    let r = root.path();
+    for dir in ["var/lib/dpkg/info", "usr/share/java", "opt/app/lib"] {
+        std::fs::create_dir_all(r.join(dir))?;
+    }
+    std::fs::copy("/var/lib/dpkg/status", r.join("var/lib/dpkg/status"))?;
+    std::fs::copy(
+        "/var/lib/dpkg/info/liblog4j2-java.list",
+        r.join("var/lib/dpkg/info/liblog4j2-java.list"),
+    )?;
+    std::fs::copy(jar, r.join(jar.trim_start_matches('/')))?;
+    std::fs::copy(jar, r.join("opt/app/lib/log4j-core.jar"))?;
+    let sbom = vedette_sbom::catalog(&vedette_sbom::source::DirSource::open(r)?)?;
+    let maven: Vec<_> = sbom
+        .packages
+        .iter()
+        .filter(|p| p.purl.starts_with("pkg:maven/"))
+        .collect();
+    assert_eq!(maven.len(), 1, "{maven:?}");
+    assert_eq!(
+        maven[0].locations,
+        ["/opt/app/lib/log4j-core.jar"],
+        "the Debian-owned copy is covered by the deb"
+    );
+    assert!(sbom.packages.iter().any(|p| p.name == "liblog4j2-java"));
+    Ok(())
+}

@@ -64,3 +64,42 @@ fn rpm_purls_carry_epoch_and_distro() -> TestResult {
     assert_eq!(sbom.packages[0].locations, ["/var/lib/rpm/rpmdb.sqlite"]);
     Ok(())
 }
+
+#[test]
+fn python_metadata_owned_by_an_rpm_is_not_a_second_package() -> TestResult {
+    let root = tempfile::tempdir()?;
+    let r = root.path();
+    let owned = "usr/lib/python3.9/site-packages/hello-1.2.3.dist-info";
+    let unowned = "usr/local/lib/python3.9/site-packages/hello-1.2.3.dist-info";
+    for dir in ["var/lib/rpm", owned, unowned] {
+        std::fs::create_dir_all(r.join(dir))?;
+    }
+    std::fs::copy(
+        testdata("rpm/Packages.db"),
+        r.join("var/lib/rpm/Packages.db"),
+    )?;
+    for dir in [owned, unowned] {
+        std::fs::write(
+            r.join(dir).join("METADATA"),
+            "Metadata-Version: 2.1\nName: hello\nVersion: 1.2.3\n",
+        )?;
+    }
+    let sbom = vedette_sbom::catalog(&vedette_sbom::source::DirSource::open(r)?)?;
+    let pypi: Vec<_> = sbom
+        .packages
+        .iter()
+        .filter(|p| p.purl.starts_with("pkg:pypi/"))
+        .collect();
+    assert_eq!(pypi.len(), 1, "{pypi:?}");
+    assert_eq!(
+        pypi[0].locations,
+        [format!("/{unowned}/METADATA")],
+        "only the copy pip installed outside the rpm remains"
+    );
+    assert!(
+        sbom.packages
+            .iter()
+            .any(|p| p.purl.starts_with("pkg:rpm/") && p.name == "hello")
+    );
+    Ok(())
+}

@@ -38,11 +38,17 @@ pub fn parse(text: &str) -> Found {
     for (index, block) in text.split("\n\n").enumerate() {
         let (mut name, mut version, mut arch, mut license, mut origin) =
             (None, None, None, None, None);
+        let mut dir = "";
         for line in block.lines() {
             let Some((key, value)) = line.split_once(':') else {
                 continue;
             };
             match key {
+                // `F:` a directory, then `R:` the files in it.
+                "F" => dir = value,
+                "R" => found
+                    .owned_files
+                    .push(format!("/{dir}/{value}").replace("//", "/")),
                 "P" => name = Some(value),
                 "V" => version = Some(value),
                 "A" => arch = Some(value),
@@ -76,11 +82,15 @@ mod tests {
 
     #[test]
     fn blocks() {
-        let text = "C:Q1abc=\nP:musl\nV:1.2.4-r2\nA:x86_64\nL:MIT\no:musl\nm:Maintainer\n\nP:libssl3\nV:3.1.4-r5\nA:x86_64\nL:Apache-2.0\no:openssl\n\nP:orphan\n\n";
+        let text = "C:Q1abc=\nP:musl\nV:1.2.4-r2\nA:x86_64\nL:MIT\no:musl\nm:Maintainer\nF:lib\nR:ld-musl-x86_64.so.1\nR:libc.musl-x86_64.so.1\n\nP:libssl3\nV:3.1.4-r5\nA:x86_64\nL:Apache-2.0\no:openssl\n\nP:orphan\n\n";
         let found = parse(text);
         assert_eq!(found.packages.len(), 2);
         assert_eq!(found.packages[1].source_name.as_deref(), Some("openssl"));
         assert_eq!(found.packages[1].licenses, ["Apache-2.0"]);
         assert_eq!(found.warnings.len(), 1);
+        assert_eq!(
+            found.owned_files,
+            ["/lib/ld-musl-x86_64.so.1", "/lib/libc.musl-x86_64.so.1"]
+        );
     }
 }

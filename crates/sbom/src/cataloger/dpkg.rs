@@ -25,13 +25,37 @@ impl Cataloger for DpkgCataloger {
     }
 
     fn required(&self, file: &FileInfo<'_>) -> bool {
-        file.path.ends_with("/var/lib/dpkg/status")
-            || file.path.contains("/var/lib/dpkg/status.d/") && !file.path.ends_with(".md5sums")
+        let p = file.path;
+        p.ends_with("/var/lib/dpkg/status")
+            || p.contains("/var/lib/dpkg/status.d/")
+            || p.contains("/var/lib/dpkg/info/") && p.ends_with(".list")
     }
 
     fn catalog(&self, path: &str, input: &mut dyn FileInput) -> Result<Found, Error> {
         let bytes = read_limited(path, input, DATABASE_LIMIT)?;
         let text = String::from_utf8_lossy(&bytes);
+        if path.ends_with(".list") {
+            // `info/<package>.list`: the package's files, one per line.
+            return Ok(Found {
+                owned_files: text
+                    .lines()
+                    .filter(|l| l.starts_with('/'))
+                    .map(str::to_string)
+                    .collect(),
+                ..Found::default()
+            });
+        }
+        if path.ends_with(".md5sums") {
+            // Distroless `status.d/<package>.md5sums`: `<md5>  <path without />`.
+            return Ok(Found {
+                owned_files: text
+                    .lines()
+                    .filter_map(|l| l.split_once("  "))
+                    .map(|(_, file)| format!("/{}", file.trim_start_matches('/')))
+                    .collect(),
+                ..Found::default()
+            });
+        }
         Ok(parse(&text, path.contains("/status.d/")))
     }
 }
@@ -151,5 +175,25 @@ Package: linux-image-6.1.0-18-amd64\nStatus: install ok installed\nSource: linux
                 .packages
                 .is_empty()
         );
+    }
+
+    #[test]
+    fn file_lists_of_status_d_and_info() -> Result<(), Error> {
+        use std::io::Cursor;
+        let md5 = "0a1b  usr/share/zoneinfo/UTC\n2c3d  usr/share/doc/tzdata/copyright\n";
+        let found = DpkgCataloger.catalog(
+            "/var/lib/dpkg/status.d/tzdata.md5sums",
+            &mut Cursor::new(md5),
+        )?;
+        assert_eq!(
+            found.owned_files,
+            ["/usr/share/zoneinfo/UTC", "/usr/share/doc/tzdata/copyright"]
+        );
+        assert!(found.packages.is_empty());
+        let list = "/.\n/usr\n/usr/bin/bash\n";
+        let found =
+            DpkgCataloger.catalog("/var/lib/dpkg/info/bash.list", &mut Cursor::new(list))?;
+        assert_eq!(found.owned_files, ["/.", "/usr", "/usr/bin/bash"]);
+        Ok(())
     }
 }

@@ -62,8 +62,8 @@ pub fn parse(data: &[u8]) -> Result<Found, String> {
     let flags = data[15];
     if flags & 2 == 0 {
         return Ok(Found {
-            packages: Vec::new(),
             warnings: vec!["Go build info from before Go 1.18 (pointer format) is not read".into()],
+            ..Found::default()
         });
     }
     let mut rest = &data[32..];

@@ -42,13 +42,18 @@ pub struct Found {
     pub packages: Vec<Package>,
     /// Parts of the file that were skipped, and why.
     pub warnings: Vec<String>,
+    /// Files that an OS package database says belong to OS packages
+    /// (absolute paths). Language packages found only in such files are
+    /// dropped by the scan: the OS package and its distro's advisories
+    /// already cover them.
+    pub owned_files: Vec<String>,
 }
 
 impl From<Vec<Package>> for Found {
     fn from(packages: Vec<Package>) -> Found {
         Found {
             packages,
-            warnings: Vec::new(),
+            ..Found::default()
         }
     }
 }

@@ -21,6 +21,12 @@ pub const TAG_LICENSE: u32 = 1014;
 pub const TAG_ARCH: u32 = 1022;
 /// `RPMTAG_SOURCERPM`.
 pub const TAG_SOURCERPM: u32 = 1044;
+/// `RPMTAG_DIRINDEXES`: for each file, its index in `DIRNAMES`.
+pub const TAG_DIRINDEXES: u32 = 1116;
+/// `RPMTAG_BASENAMES`: file names.
+pub const TAG_BASENAMES: u32 = 1117;
+/// `RPMTAG_DIRNAMES`: directories, with a trailing `/`.
+pub const TAG_DIRNAMES: u32 = 1118;
 
 const TYPE_INT32: u32 = 4;
 const TYPE_STRING: u32 = 6;
@@ -41,6 +47,7 @@ struct Entry {
     tag: u32,
     kind: u32,
     offset: usize,
+    count: usize,
 }
 
 fn be32(bytes: &[u8], at: usize) -> Option<u32> {
@@ -63,15 +70,19 @@ impl<'a> Header<'a> {
         let mut entries = Vec::with_capacity(count);
         for i in 0..count {
             let at = 8 + i * 16;
-            let (Some(tag), Some(kind), Some(offset)) =
-                (be32(blob, at), be32(blob, at + 4), be32(blob, at + 8))
-            else {
+            let (Some(tag), Some(kind), Some(offset), Some(count)) = (
+                be32(blob, at),
+                be32(blob, at + 4),
+                be32(blob, at + 8),
+                be32(blob, at + 12),
+            ) else {
                 return Err("truncated index".into());
             };
             entries.push(Entry {
                 tag,
                 kind,
                 offset: offset as usize,
+                count: count as usize,
             });
         }
         Ok(Header { entries, data })
@@ -90,6 +101,34 @@ impl<'a> Header<'a> {
         let rest = self.data.get(e.offset..)?;
         let end = rest.iter().position(|&b| b == 0)?;
         std::str::from_utf8(&rest[..end]).ok()
+    }
+
+    /// A string-array tag; empty if absent or malformed. The count is
+    /// bounded by the data: each string takes at least one byte.
+    pub fn strings(&self, tag: u32) -> Vec<&'a str> {
+        let Some(e) = self.entry(tag).filter(|e| e.kind == TYPE_STRING_ARRAY) else {
+            return Vec::new();
+        };
+        let mut rest = self.data.get(e.offset..).unwrap_or_default();
+        let mut out = Vec::new();
+        while out.len() < e.count {
+            let Some(end) = rest.iter().position(|&b| b == 0) else {
+                break;
+            };
+            out.push(std::str::from_utf8(&rest[..end]).unwrap_or_default());
+            rest = &rest[end + 1..];
+        }
+        out
+    }
+
+    /// An int32-array tag; empty if absent or malformed.
+    pub fn int32s(&self, tag: u32) -> Vec<u32> {
+        let Some(e) = self.entry(tag).filter(|e| e.kind == TYPE_INT32) else {
+            return Vec::new();
+        };
+        (0..e.count)
+            .map_while(|i| be32(self.data, e.offset.checked_add(i.checked_mul(4)?)?))
+            .collect()
     }
 
     /// An int32 tag (first element), if present.

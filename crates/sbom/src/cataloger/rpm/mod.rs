@@ -57,7 +57,11 @@ impl Cataloger for RpmCataloger {
         };
         let mut found = Found::default();
         for (index, blob) in blobs.iter().enumerate() {
-            match header::Header::parse(blob).and_then(|h| package(&h)) {
+            let parsed = header::Header::parse(blob);
+            if let Ok(h) = &parsed {
+                found.owned_files.extend(files(h));
+            }
+            match parsed.and_then(|h| package(&h)) {
                 Ok(Some(pkg)) => found.packages.push(pkg),
                 Ok(None) => {}
                 Err(reason) => found
@@ -97,6 +101,17 @@ fn package(h: &header::Header<'_>) -> Result<Option<Package>, String> {
     }
     pkg.kernel = is_kernel_package(&pkg.name, pkg.source_name.as_deref());
     Ok(Some(pkg))
+}
+
+/// The files a package installs: `DIRNAMES[DIRINDEXES[i]] + BASENAMES[i]`.
+fn files(h: &header::Header<'_>) -> Vec<String> {
+    let dirs = h.strings(header::TAG_DIRNAMES);
+    let indexes = h.int32s(header::TAG_DIRINDEXES);
+    h.strings(header::TAG_BASENAMES)
+        .iter()
+        .zip(indexes)
+        .filter_map(|(base, i)| Some(format!("{}{base}", dirs.get(i as usize)?)))
+        .collect()
 }
 
 /// `openssl-3.0.7-27.el9.src.rpm` → (`openssl`, `3.0.7-27.el9`).
