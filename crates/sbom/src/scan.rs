@@ -85,14 +85,19 @@ pub fn catalog_image_stream(
 ) -> Result<Sbom, Error> {
     let catalogers = cataloger::all();
     // Packages and problems per file: files deleted by an upper layer drop both.
-    let mut found: Vec<(FileKey, Vec<Package>, Vec<Diagnostic>, Vec<String>)> = Vec::new();
+    let mut found: Vec<StreamedFile> = Vec::new();
     let want = |file: &FileInfo<'_>| wanted_by(&catalogers, file);
     let mut visit = |key: FileKey, path: &str, mask: u64, input: &mut dyn FileInput| {
         let problems = std::cell::RefCell::new(Vec::new());
         let (packages, owned) = run_catalogers(&catalogers, path, mask, input, &|d| {
             problems.borrow_mut().push(d)
         });
-        found.push((key, packages, problems.into_inner(), owned));
+        found.push(StreamedFile {
+            key,
+            packages,
+            problems: problems.into_inner(),
+            owned,
+        });
     };
     let streamed = stream_image(reader, limits, &want, &mut visit)?;
     let mut diagnostics = Vec::new();
@@ -104,11 +109,11 @@ pub fn catalog_image_stream(
     // Only what was found in files visible in the final image counts.
     let mut packages = Vec::new();
     let mut owned = HashSet::new();
-    for (key, found_packages, problems, found_owned) in found {
-        if streamed.survivors.contains(&key) {
-            packages.extend(found_packages);
-            diagnostics.extend(problems);
-            owned.extend(found_owned);
+    for file in found {
+        if streamed.survivors.contains(&file.key) {
+            packages.extend(file.packages);
+            diagnostics.extend(file.problems);
+            owned.extend(file.owned);
         }
     }
     diagnostics.sort_by(|a, b| (&a.path, &a.cataloger).cmp(&(&b.path, &b.cataloger)));
@@ -118,6 +123,14 @@ pub fn catalog_image_stream(
         distro,
         diagnostics,
     })
+}
+
+/// What the catalogers made of one file of a streamed image.
+struct StreamedFile {
+    key: FileKey,
+    packages: Vec<Package>,
+    problems: Vec<Diagnostic>,
+    owned: Vec<String>,
 }
 
 /// The bit set of the catalogers that want `file`.
