@@ -247,6 +247,14 @@ test('first run, users, roles, tokens and audit in the browser', { timeout: 180_
     const me = await apiGet('/api/v1/users/me', token);
     assert.equal(me.status, 200, me.body);
     assert.equal(JSON.parse(me.body).username, ADMIN.username);
+
+    // Revoking asks first; the token stops working at once.
+    await admin.getByRole('button', { name: 'Done' }).click();
+    await admin.getByRole('row', { name: /e2e-pipeline/ }).getByRole('button', { name: 'Revoke' }).click();
+    await admin.getByRole('dialog').getByRole('button', { name: 'Revoke' }).click();
+    await admin.getByRole('cell', { name: 'No API tokens yet.' }).waitFor();
+    const revoked = await apiGet('/api/v1/users/me', token);
+    assert.equal(revoked.status, 401, revoked.body);
   });
 
   await t.test('an invite link is created on the users page', async () => {
@@ -264,6 +272,26 @@ test('first run, users, roles, tokens and audit in the browser', { timeout: 180_
     await admin.getByRole('button', { name: 'Copy invite link' }).filter({ hasText: 'Copied' }).waitFor();
     assert.equal(await admin.evaluate(() => navigator.clipboard.readText()), inviteUrl);
     await screenshot(admin, 'users');
+  });
+
+  await t.test('a revoked invite link is refused with a clear message', async () => {
+    await admin.getByRole('button', { name: 'Done' }).click();
+    await admin.locator('select[name="invite-role"]').selectOption('read_only');
+    await admin.getByRole('button', { name: 'Create invite' }).click();
+    const revokedUrl = ((await admin.getByLabel('Invite link', { exact: true }).textContent()) ?? '').trim();
+    const row = admin.getByTestId('invites-table').getByRole('row', { name: /Read-only/ });
+    await row.getByRole('button', { name: 'Revoke' }).click();
+    await admin.getByRole('dialog').getByRole('button', { name: 'Revoke invite' }).click();
+    await row.waitFor({ state: 'detached' });
+
+    const stranger = await newPage();
+    await stranger.goto(revokedUrl);
+    await stranger.getByLabel('Username').fill('mallory');
+    await stranger.getByLabel('Password', { exact: true }).fill('Amber-Willow-Signal-58');
+    await stranger.getByLabel('Confirm password').fill('Amber-Willow-Signal-58');
+    await stranger.getByRole('button', { name: 'Create account' }).click();
+    await stranger.getByRole('alert').filter({ hasText: /invite link/i }).waitFor();
+    await stranger.context().close();
   });
 
   const user = await newPage();
@@ -332,6 +360,25 @@ test('first run, users, roles, tokens and audit in the browser', { timeout: 180_
     await user.getByRole('alert').filter({ hasText: 'Wrong username or password.' }).waitFor();
     await login(user, { username: USER.username, password: USER.newPassword });
     await user.locator('.whoami .badge').filter({ hasText: 'Read-only' }).waitFor();
+  });
+
+  await t.test('a disabled user is signed out and refused until enabled again', async () => {
+    const row = admin.locator('tr[data-username="bob"]');
+    await row.getByRole('button', { name: 'Disable' }).click();
+    await admin.getByRole('dialog').getByRole('button', { name: 'Disable' }).click();
+    await row.getByText('Disabled', { exact: true }).waitFor();
+
+    await user.goto(`${env.url}/account`);
+    await user.waitForURL(/\/login$/);
+    await login(user, { username: USER.username, password: USER.newPassword });
+    await user.getByRole('alert').filter({ hasText: /disabled/i }).waitFor();
+
+    await row.getByRole('button', { name: 'Enable' }).click();
+    await row.getByText('Active', { exact: true }).waitFor();
+    await login(user, { username: USER.username, password: USER.newPassword });
+    // Back to the page that asked for the sign-in.
+    await user.waitForURL(/\/account$/);
+    await user.getByRole('heading', { name: 'Change password' }).waitFor();
   });
 
   await t.test('the audit log lists the login and the role change', async () => {

@@ -7,7 +7,7 @@ import { Alert } from '../components/Alert';
 import { AuthCard } from '../components/Layout';
 import { PasswordInputs } from '../components/PasswordInputs';
 import { passwordProblem, usernameProblem } from '../lib/validation';
-import { ApiError, api, errorMessage } from '../services/client';
+import { api, errorMessage } from '../services/client';
 import type { ApiClient } from '../services/client';
 import { useTitle } from '../lib/useTitle';
 
@@ -37,8 +37,8 @@ export function InviteView({ client = api }: { client?: ApiClient }) {
       signedIn(session);
       navigate('/', { replace: true });
     } catch (e) {
-      const expired = e instanceof ApiError && (e.kind === 'not_found' || e.kind === 'gone');
-      setError(expired ? `This invite link is not valid any more. ${e.message}` : errorMessage(e));
+      // The console explains unknown, expired or used links and taken user names itself.
+      setError(errorMessage(e));
       setBusy(false);
     }
   };
