@@ -399,6 +399,21 @@ test('first run, users, roles, tokens and audit in the browser', { timeout: 180_
       ADMIN.username,
     );
     await screenshot(admin, 'audit');
+
+    // Newest first by default; the time header flips the order.
+    const times = () =>
+      table.locator('tbody tr[data-action] td:first-child').evaluateAll((cells) => cells.map((c) => c.textContent ?? ''));
+    const newestFirst = await times();
+    assert.deepEqual(newestFirst, [...newestFirst].sort().reverse(), 'newest first');
+    await admin.getByRole('button', { name: /^Time/ }).click();
+    await admin.getByRole('columnheader', { name: /Time ↑/ }).waitFor();
+    await admin.waitForFunction(
+      (first) => document.querySelector('[data-testid="audit-table"] tbody tr[data-action] td')?.textContent !== first ||
+        document.querySelectorAll('[data-testid="audit-table"] tbody tr[data-action]').length <= 1,
+      newestFirst[0],
+    );
+    const oldestFirst = await times();
+    assert.deepEqual(oldestFirst, [...oldestFirst].sort(), 'oldest first');
   });
 
   await t.test('logout ends the session', async () => {
