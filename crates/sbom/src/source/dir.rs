@@ -7,6 +7,9 @@
 //! by a running container during the scan — resolves inside the root, never
 //! out of it. Only regular files are opened (`O_NONBLOCK` so a FIFO cannot
 //! hang the scan, then `fstat`); device files, sockets and FIFOs are refused.
+//! Kernels older than 5.6 lack `openat2`: links are then resolved in user
+//! space the same way (see [`DirSource::without_openat2`]), without the
+//! protection against concurrent swaps.
 //! The walk itself never follows symbolic links, and skips `/proc`, `/sys`
 //! and `/dev` of the scanned root.
 
@@ -28,6 +31,8 @@ pub struct DirSource {
     root: PathBuf,
     root_fd: File,
     skip: Vec<String>,
+    /// Whether the kernel has `openat2` (Linux ≥ 5.6); checked on open.
+    openat2: bool,
 }
 
 impl DirSource {
@@ -40,10 +45,73 @@ impl DirSource {
         if !meta.is_dir() {
             return Err(Error::Invalid(format!("{shown}: not a directory")));
         }
+        let openat2 = !matches!(
+            rustix::fs::openat2(
+                &root_fd,
+                ".",
+                OFlags::RDONLY | OFlags::CLOEXEC,
+                Mode::empty(),
+                ResolveFlags::IN_ROOT
+            ),
+            Err(rustix::io::Errno::NOSYS)
+        );
         Ok(DirSource {
             root,
             root_fd,
             skip: DEFAULT_SKIP.iter().map(|s| s.to_string()).collect(),
+            openat2,
+        })
+    }
+
+    /// Resolves symbolic links in user space instead of with `openat2`, as
+    /// on kernels older than 5.6 (also used by tests on newer kernels).
+    pub fn without_openat2(mut self) -> DirSource {
+        self.openat2 = false;
+        self
+    }
+
+    /// User-space version of `RESOLVE_IN_ROOT` for old kernels: walks
+    /// `path` component by component, replacing symbolic links by their
+    /// target read relative to the root (absolute ones restart at the root,
+    /// `..` stops at the root), at most 40 links. Unlike `openat2` it cannot
+    /// stop a running container from swapping a directory for a link
+    /// between the check and the open; the last component is opened with
+    /// `O_NOFOLLOW`.
+    fn resolve_in_root(&self, path: &str) -> Result<String, Error> {
+        let parts = |p: &str| -> Vec<String> {
+            p.split('/')
+                .filter(|c| !c.is_empty() && *c != ".")
+                .map(str::to_string)
+                .collect()
+        };
+        let mut pending: Vec<String> = parts(path).into_iter().rev().collect();
+        let mut resolved: Vec<String> = Vec::new();
+        let mut hops = 0;
+        while let Some(part) = pending.pop() {
+            if part == ".." {
+                resolved.pop();
+                continue;
+            }
+            resolved.push(part);
+            let current = resolved.join("/");
+            if let Ok(target) = rustix::fs::readlinkat(&self.root_fd, current.as_str(), Vec::new())
+            {
+                hops += 1;
+                if hops > 40 {
+                    return Err(Error::io(path, std::io::Error::from_raw_os_error(40))); // ELOOP
+                }
+                let target = target.to_string_lossy().into_owned();
+                resolved.pop();
+                if target.starts_with('/') {
+                    resolved.clear();
+                }
+                pending.extend(parts(&target).into_iter().rev());
+            }
+        }
+        Ok(if resolved.is_empty() {
+            ".".to_string()
+        } else {
+            resolved.join("/")
         })
     }
 
@@ -56,15 +124,26 @@ impl DirSource {
 
     /// Opens `path` (absolute inside the root) as a regular file.
     fn open_in_root(&self, path: &str) -> Result<File, Error> {
-        let relative = path.trim_start_matches('/');
-        let relative = if relative.is_empty() { "." } else { relative };
-        let fd = rustix::fs::openat2(
-            &self.root_fd,
-            relative,
-            OFlags::RDONLY | OFlags::CLOEXEC | OFlags::NONBLOCK | OFlags::NOCTTY,
-            Mode::empty(),
-            ResolveFlags::IN_ROOT | ResolveFlags::NO_MAGICLINKS,
-        )
+        let flags = OFlags::RDONLY | OFlags::CLOEXEC | OFlags::NONBLOCK | OFlags::NOCTTY;
+        let fd = if self.openat2 {
+            let relative = path.trim_start_matches('/');
+            let relative = if relative.is_empty() { "." } else { relative };
+            rustix::fs::openat2(
+                &self.root_fd,
+                relative,
+                flags,
+                Mode::empty(),
+                ResolveFlags::IN_ROOT | ResolveFlags::NO_MAGICLINKS,
+            )
+        } else {
+            let relative = self.resolve_in_root(path)?;
+            rustix::fs::openat(
+                &self.root_fd,
+                relative.as_str(),
+                flags | OFlags::NOFOLLOW,
+                Mode::empty(),
+            )
+        }
         .map_err(|e| Error::io(path, e.into()))?;
         let file = File::from(fd);
         let meta = file.metadata().map_err(|e| Error::io(path, e))?;
@@ -205,22 +284,33 @@ mod tests {
             root.path().join("etc/rel"),
         )?;
 
-        let src = DirSource::open(root.path())?;
-        assert_eq!(src.read_file("/etc/os-release", 100)?, b"ID=inside\n");
-        assert!(
-            src.read_file("/etc/abs", 100).is_err(),
-            "absolute link left the root"
-        );
-        assert!(
-            src.read_file("/etc/rel", 100).is_err(),
-            "relative link left the root"
-        );
-        assert_eq!(src.read_link("/etc/os-release")?, "/usr/lib/os-release");
-        // Size limits are enforced.
-        assert!(matches!(
-            src.read_file("/usr/lib/os-release", 3),
-            Err(Error::TooLarge { .. })
-        ));
+        symlink("loop2", root.path().join("etc/loop1"))?;
+        symlink("loop1", root.path().join("etc/loop2"))?;
+        for src in [
+            DirSource::open(root.path())?,
+            DirSource::open(root.path())?.without_openat2(),
+        ] {
+            assert_eq!(src.read_file("/etc/os-release", 100)?, b"ID=inside\n");
+            assert_eq!(
+                src.read_file("/etc/../../../usr/lib/os-release", 100)?,
+                b"ID=inside\n"
+            );
+            assert!(
+                src.read_file("/etc/abs", 100).is_err(),
+                "absolute link left the root"
+            );
+            assert!(
+                src.read_file("/etc/rel", 100).is_err(),
+                "relative link left the root"
+            );
+            assert!(src.read_file("/etc/loop1", 100).is_err(), "link loops end");
+            assert_eq!(src.read_link("/etc/os-release")?, "/usr/lib/os-release");
+            // Size limits are enforced.
+            assert!(matches!(
+                src.read_file("/usr/lib/os-release", 3),
+                Err(Error::TooLarge { .. })
+            ));
+        }
         Ok(())
     }
 
