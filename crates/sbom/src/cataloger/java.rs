@@ -205,14 +205,35 @@ fn pom_package(text: &str) -> Option<Package> {
     ))
 }
 
+/// The main section's attributes of a manifest. Lines are wrapped at 72
+/// bytes, a continuation line starting with one space
+/// (<https://docs.oracle.com/en/java/javase/17/docs/specs/jar/jar.html#manifest-specification>).
+fn manifest_attributes(text: &str) -> Vec<(String, String)> {
+    let mut attrs: Vec<(String, String)> = Vec::new();
+    for line in text.lines() {
+        let line = line.trim_end_matches('\r');
+        if line.is_empty() {
+            break; // the main section ends; per-entry sections follow
+        }
+        if let Some(more) = line.strip_prefix(' ') {
+            if let Some((_, value)) = attrs.last_mut() {
+                value.push_str(more);
+            }
+        } else if let Some((k, v)) = line.split_once(':') {
+            attrs.push((k.trim().to_string(), v.trim().to_string()));
+        }
+    }
+    attrs
+}
+
 /// Falls back on the manifest and the file name (`log4j-core-2.14.1.jar`).
 fn manifest_package(manifest: &str, location: &str) -> Option<Package> {
+    let attrs = manifest_attributes(manifest);
     let attr = |key: &str| {
-        manifest
-            .lines()
-            .filter_map(|l| l.split_once(':'))
-            .find(|(k, _)| k.trim().eq_ignore_ascii_case(key))
-            .map(|(_, v)| v.trim())
+        attrs
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(key))
+            .map(|(_, v)| v.as_str())
             .filter(|v| !v.is_empty())
     };
     let file = location.rsplit(['/', '!']).next().unwrap_or(location);
@@ -253,6 +274,17 @@ mod tests {
             w.write_all(data).expect("zip write");
         }
         w.finish().expect("zip finish").into_inner()
+    }
+
+    #[test]
+    fn manifest_continuation_lines() {
+        let m = "Manifest-Version: 1.0\r\nImplementation-Title: very-long-artifact-name-that-does-not-fit-on-one-manifest-l\r\n ine\r\nImplementation-Version: 1.2.3\r\n\r\nName: x/y\r\nImplementation-Version: 9\r\n";
+        let p = manifest_package(m, "/lib/app.jar").expect("a package");
+        assert_eq!(p.version, "1.2.3");
+        assert_eq!(
+            p.name,
+            "very-long-artifact-name-that-does-not-fit-on-one-manifest-line"
+        );
     }
 
     #[test]
