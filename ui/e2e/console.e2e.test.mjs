@@ -322,6 +322,7 @@ test('first run, users, roles, tokens and audit in the browser', { timeout: 180_
     await admin.waitForFunction(
       () => document.querySelector('tr[data-username="bob"] select')?.value === 'read_only',
     );
+    await screenshot(admin, 'users-after-role-change');
     await user.goto(`${env.url}/`);
     await user.locator('.whoami .badge').filter({ hasText: 'Read-only' }).waitFor();
   });

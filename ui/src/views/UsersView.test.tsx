@@ -18,6 +18,7 @@ function usersConsole(): FakeConsole {
       body: { id: 'i1', role: 'read_only', token: 'tok/en', expires_at: '2026-11-25T04:00:00Z', created_at: '2026-11-24T04:00:00Z' },
     },
     'PATCH /users/id-bob': (request) => ({ status: 200, body: { ...bob, ...(request.body as object) } }),
+    'DELETE /users/id-bob': { status: 204 },
   };
   return fake;
 }
@@ -61,3 +62,26 @@ describe('UsersView', () => {
   });
 });
 
+describe('UsersView actions', () => {
+  it('offers no self-destructive actions on the own row', async () => {
+    renderApp(usersConsole(), '/admin/users');
+    const own = (await screen.findByText('(you)')).closest('tr') as HTMLElement;
+    expect(within(own).queryByRole('button')).toBeNull();
+  });
+
+  it('deletes a user only after confirmation, with the CSRF header', async () => {
+    const fake = usersConsole();
+    renderApp(fake, '/admin/users');
+    const row = (await screen.findByLabelText('Role of bob')).closest('tr') as HTMLElement;
+    fireEvent.click(within(row).getByRole('button', { name: 'Delete' }));
+    const dialog = await screen.findByRole('dialog');
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Cancel' }));
+    expect(screen.queryByRole('dialog')).toBeNull();
+    expect(fake.calls('DELETE /users/id-bob')).toHaveLength(0);
+
+    fireEvent.click(within(row).getByRole('button', { name: 'Delete' }));
+    fireEvent.click(within(await screen.findByRole('dialog')).getByRole('button', { name: 'Delete user' }));
+    await waitFor(() => expect(fake.calls('DELETE /users/id-bob')).toHaveLength(1));
+    expect(fake.calls('DELETE /users/id-bob')[0].headers['X-CSRF-Token']).toBe('csrf-r');
+  });
+});

@@ -173,9 +173,11 @@ function UserTable({ client }: { client: ApiClient }) {
                         Disable
                       </button>
                     ))}
-                  <button type="button" className="btn btn-small" onClick={() => setPending({ kind: 'reset', user })}>
-                    Reset password
-                  </button>
+                  {!self && (
+                    <button type="button" className="btn btn-small" onClick={() => setPending({ kind: 'reset', user })}>
+                      Reset password
+                    </button>
+                  )}
                   {!self && (
                     <button type="button" className="btn btn-small btn-danger-outline" onClick={() => setPending({ kind: 'delete', user })}>
                       Delete
