@@ -61,7 +61,8 @@ pub fn parse_fingerprint(text: &str) -> Result<[u8; 32], ClientError> {
         .unwrap_or(trimmed)
         .replace(':', "");
     let mut out = [0u8; 32];
-    hex::decode_to_slice(&hex_part, &mut out).map_err(|_| ClientError::BadFingerprint(text.to_string()))?;
+    hex::decode_to_slice(&hex_part, &mut out)
+        .map_err(|_| ClientError::BadFingerprint(text.to_string()))?;
     Ok(out)
 }
 
@@ -85,7 +86,9 @@ impl ServerCertVerifier for PinnedVerifier {
         if bool::from(digest.as_slice().ct_eq(&self.fingerprint)) {
             Ok(ServerCertVerified::assertion())
         } else {
-            Err(rustls::Error::InvalidCertificate(rustls::CertificateError::ApplicationVerificationFailure))
+            Err(rustls::Error::InvalidCertificate(
+                rustls::CertificateError::ApplicationVerificationFailure,
+            ))
         }
     }
 
@@ -131,12 +134,17 @@ pub fn tls_config(trust: &Trust) -> Result<rustls::ClientConfig, ClientError> {
             }))
             .with_no_client_auth(),
         Trust::CaFile(path) => {
-            let bad = |detail: String| ClientError::BadCaFile { path: path.clone(), detail };
+            let bad = |detail: String| ClientError::BadCaFile {
+                path: path.clone(),
+                detail,
+            };
             let pem = std::fs::read(path).map_err(|e| bad(e.to_string()))?;
             let mut roots = rustls::RootCertStore::empty();
             for cert in CertificateDer::pem_slice_iter(&pem) {
                 let cert = cert.map_err(|e| bad(format!("not PEM: {e}")))?;
-                roots.add(cert).map_err(|e| bad(format!("unusable certificate: {e}")))?;
+                roots
+                    .add(cert)
+                    .map_err(|e| bad(format!("unusable certificate: {e}")))?;
             }
             if roots.is_empty() {
                 return Err(bad("no certificate found".into()));
@@ -165,7 +173,10 @@ mod tests {
     #[test]
     fn parses_fingerprints() {
         let hex64 = "ab".repeat(32);
-        assert_eq!(parse_fingerprint(&format!("SHA256:{hex64}")).unwrap(), [0xab; 32]);
+        assert_eq!(
+            parse_fingerprint(&format!("SHA256:{hex64}")).unwrap(),
+            [0xab; 32]
+        );
         let colons = vec!["AB"; 32].join(":");
         assert_eq!(parse_fingerprint(&colons).unwrap(), [0xab; 32]);
         assert!(parse_fingerprint("SHA256:abcd").is_err());

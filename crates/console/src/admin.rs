@@ -11,7 +11,12 @@ use crate::sensors;
 use crate::server::open_store;
 
 /// Creates a user (normally the first admin) with a password.
-pub async fn create_user(config: &Config, username: &str, plain_password: &str, role: Role) -> anyhow::Result<()> {
+pub async fn create_user(
+    config: &Config,
+    username: &str,
+    plain_password: &str,
+    role: Role,
+) -> anyhow::Result<()> {
     users::check_username(username).map_err(anyhow::Error::msg)?;
     password::check_policy(username, plain_password).map_err(anyhow::Error::msg)?;
     let store = open_store(config).await?;
@@ -20,10 +25,17 @@ pub async fn create_user(config: &Config, username: &str, plain_password: &str, 
     if created.is_none() {
         anyhow::bail!("the user name `{username}` is taken");
     }
-    audit::record(&store, Event {
-        actor: "cli", action: "user.create", target: Some(username), source_ip: None,
-        outcome: Outcome::Success, detail: Some(format!("role {role}, created from the shell")),
-    })
+    audit::record(
+        &store,
+        Event {
+            actor: "cli",
+            action: "user.create",
+            target: Some(username),
+            source_ip: None,
+            outcome: Outcome::Success,
+            detail: Some(format!("role {role}, created from the shell")),
+        },
+    )
     .await?;
     store.close().await;
     Ok(())
@@ -32,7 +44,9 @@ pub async fn create_user(config: &Config, username: &str, plain_password: &str, 
 /// The sensor API key, if this data dir holds its current plaintext.
 pub async fn show_api_key(config: &Config) -> anyhow::Result<Option<String>> {
     let store = open_store(config).await?;
-    let key = sensors::ensure_api_key(&store, &config.data_dir).await.context("cannot read the sensor API key")?;
+    let key = sensors::ensure_api_key(&store, &config.data_dir)
+        .await
+        .context("cannot read the sensor API key")?;
     store.close().await;
     Ok(key)
 }
@@ -40,11 +54,20 @@ pub async fn show_api_key(config: &Config) -> anyhow::Result<Option<String>> {
 /// Rotates the sensor API key and returns the new one.
 pub async fn rotate_api_key(config: &Config) -> anyhow::Result<String> {
     let store = open_store(config).await?;
-    let key = sensors::rotate_api_key(&store, &config.data_dir).await.context("cannot rotate the sensor API key")?;
-    audit::record(&store, Event {
-        actor: "cli", action: "sensor_key.rotate", target: None, source_ip: None,
-        outcome: Outcome::Success, detail: Some("rotated from the shell".into()),
-    })
+    let key = sensors::rotate_api_key(&store, &config.data_dir)
+        .await
+        .context("cannot rotate the sensor API key")?;
+    audit::record(
+        &store,
+        Event {
+            actor: "cli",
+            action: "sensor_key.rotate",
+            target: None,
+            source_ip: None,
+            outcome: Outcome::Success,
+            detail: Some("rotated from the shell".into()),
+        },
+    )
     .await?;
     store.close().await;
     Ok(key)

@@ -115,7 +115,16 @@ pub async fn list(store: &Store, params: &ListParams) -> Result<Page<AuditEntry>
     }
     params.apply_search(&mut select);
     let total = fetch_count(store, select.clone().expr(Expr::cust("COUNT(*)"))).await?;
-    select.columns(["id", "at", "actor", "action", "target", "source_ip", "outcome", "detail"]);
+    select.columns([
+        "id",
+        "at",
+        "actor",
+        "action",
+        "target",
+        "source_ip",
+        "outcome",
+        "detail",
+    ]);
     params.apply_order_and_page(&mut select);
     select.order_by("id", Order::Desc);
     let rows: Vec<AuditRow> = fetch_all(store, &select).await?;

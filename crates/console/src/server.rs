@@ -34,18 +34,31 @@ pub struct Banner {
 impl std::fmt::Display for Banner {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         writeln!(f)?;
-        writeln!(f, "Vedette console {} is running.", env!("CARGO_PKG_VERSION"))?;
+        writeln!(
+            f,
+            "Vedette console {} is running.",
+            env!("CARGO_PKG_VERSION")
+        )?;
         writeln!(f)?;
         writeln!(f, "  Console URL:      {}", self.url)?;
         writeln!(f, "  TLS fingerprint:  {}", self.fingerprint)?;
         match &self.api_key {
             Some(key) => writeln!(f, "  Sensor API key:   {key}")?,
-            None => writeln!(f, "  Sensor API key:   (not held by this console; `vedette console api-key rotate` makes a new one)")?,
+            None => writeln!(
+                f,
+                "  Sensor API key:   (not held by this console; `vedette console api-key rotate` makes a new one)"
+            )?,
         }
         if let Some(code) = &self.setup_code {
             writeln!(f, "  Setup code:       {code}")?;
-            writeln!(f, "      Open the console URL and enter this code to create the first admin,")?;
-            writeln!(f, "      or run `vedette console admin create --username NAME` on this host.")?;
+            writeln!(
+                f,
+                "      Open the console URL and enter this code to create the first admin,"
+            )?;
+            writeln!(
+                f,
+                "      or run `vedette console admin create --username NAME` on this host."
+            )?;
         }
         let key = self.api_key.as_deref().unwrap_or("<API_KEY>");
         let (plain, docker) = api::settings::sensor_commands(&self.url, key, &self.fingerprint);
@@ -84,11 +97,17 @@ fn console_url(config: &Config, bound: SocketAddr) -> String {
         return url.trim_end_matches('/').to_string();
     }
     let host = match bound.ip() {
-        ip if ip.is_unspecified() => gethostname::gethostname().into_string().unwrap_or_else(|_| "localhost".into()),
+        ip if ip.is_unspecified() => gethostname::gethostname()
+            .into_string()
+            .unwrap_or_else(|_| "localhost".into()),
         IpAddr::V6(ip) => format!("[{ip}]"),
         IpAddr::V4(ip) => ip.to_string(),
     };
-    if bound.port() == 443 { format!("https://{host}") } else { format!("https://{host}:{}", bound.port()) }
+    if bound.port() == 443 {
+        format!("https://{host}")
+    } else {
+        format!("https://{host}:{}", bound.port())
+    }
 }
 
 fn public_host(config: &Config) -> Option<String> {
@@ -136,7 +155,10 @@ pub async fn run(config: Config, on_ready: impl FnOnce(&Banner)) -> anyhow::Resu
     let store = open_store(&config).await?;
 
     let files = match (&config.tls_cert, &config.tls_key) {
-        (Some(cert), Some(key)) => TlsFiles { cert: cert.clone(), key: key.clone() },
+        (Some(cert), Some(key)) => TlsFiles {
+            cert: cert.clone(),
+            key: key.clone(),
+        },
         (None, None) => tls::ensure_self_signed(&config.data_dir, public_host(&config).as_deref())?,
         _ => anyhow::bail!("--tls-cert and --tls-key go together: give both or neither"),
     };
@@ -148,18 +170,32 @@ pub async fn run(config: Config, on_ready: impl FnOnce(&Banner)) -> anyhow::Resu
     let api_key = sensors::ensure_api_key(&store, &config.data_dir).await?;
     let setup_code = refresh_setup_code(&store).await?;
 
-    let listener = TcpListener::bind(config.listen)
-        .with_context(|| format!("cannot listen on {} (use --listen to pick another address or port)", config.listen))?;
+    let listener = TcpListener::bind(config.listen).with_context(|| {
+        format!(
+            "cannot listen on {} (use --listen to pick another address or port)",
+            config.listen
+        )
+    })?;
     listener.set_nonblocking(true)?;
     let bound = listener.local_addr()?;
     let url = console_url(&config, bound);
-    let state = AppState::new(store.clone(), config.clone(), url.clone(), fingerprint.clone());
+    let state = AppState::new(
+        store.clone(),
+        config.clone(),
+        url.clone(),
+        fingerprint.clone(),
+    );
     crate::metrics::handle();
 
     let handle: Handle<SocketAddr> = Handle::new();
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let mut background = tokio::task::JoinSet::new();
-    background.spawn(tls::watch(files, rustls_config.clone(), fingerprint.clone(), config.tls_reload_interval));
+    background.spawn(tls::watch(
+        files,
+        rustls_config.clone(),
+        fingerprint.clone(),
+        config.tls_reload_interval,
+    ));
     background.spawn(housekeeping(state.clone()));
     if let Some(addr) = config.metrics_listen {
         let state = state.clone();
@@ -175,17 +211,27 @@ pub async fn run(config: Config, on_ready: impl FnOnce(&Banner)) -> anyhow::Resu
     }
 
     let app = api::app(state).into_make_service_with_connect_info::<SocketAddr>();
-    let server = axum_server::from_tcp_rustls(listener, rustls_config)?.handle(handle.clone()).serve(app);
+    let server = axum_server::from_tcp_rustls(listener, rustls_config)?
+        .handle(handle.clone())
+        .serve(app);
     let server = tokio::spawn(server);
     if handle.listening().await.is_some() {
-        on_ready(&Banner { url, fingerprint: fingerprint.get(), api_key, setup_code });
+        on_ready(&Banner {
+            url,
+            fingerprint: fingerprint.get(),
+            api_key,
+            setup_code,
+        });
         tracing::info!(addr = %bound, "console listening");
     }
 
     let grace = config.shutdown_grace;
     let signal_task = tokio::spawn(async move {
         shutdown_signal().await;
-        tracing::info!(grace_secs = grace.as_secs(), "shutting down: finishing in-flight requests");
+        tracing::info!(
+            grace_secs = grace.as_secs(),
+            "shutting down: finishing in-flight requests"
+        );
         handle.graceful_shutdown(Some(grace));
     });
     let served = server.await.context("the HTTPS server task failed")?;
@@ -218,10 +264,19 @@ mod tests {
     #[test]
     fn urls() {
         let mut config = Config::with_defaults("/tmp/x".into());
-        assert_eq!(console_url(&config, "127.0.0.1:8443".parse().unwrap()), "https://127.0.0.1:8443");
-        assert_eq!(console_url(&config, "[::1]:443".parse().unwrap()), "https://[::1]");
+        assert_eq!(
+            console_url(&config, "127.0.0.1:8443".parse().unwrap()),
+            "https://127.0.0.1:8443"
+        );
+        assert_eq!(
+            console_url(&config, "[::1]:443".parse().unwrap()),
+            "https://[::1]"
+        );
         config.public_url = Some("https://vedette.example.org:8443/".into());
-        assert_eq!(console_url(&config, "0.0.0.0:443".parse().unwrap()), "https://vedette.example.org:8443");
+        assert_eq!(
+            console_url(&config, "0.0.0.0:443".parse().unwrap()),
+            "https://vedette.example.org:8443"
+        );
         assert_eq!(public_host(&config).as_deref(), Some("vedette.example.org"));
         config.public_url = Some("https://[2001:db8::1]:8443".into());
         assert_eq!(public_host(&config).as_deref(), Some("2001:db8::1"));

@@ -11,10 +11,12 @@ pub const SETUP_CODE_HASH: &str = "setup_code_hash";
 
 /// Reads a setting.
 pub async fn get(store: &Store, key: &str) -> Result<Option<String>, StoreError> {
-    Ok(sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
-        .bind(key)
-        .fetch_optional(store.pool())
-        .await?)
+    Ok(
+        sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
+            .bind(key)
+            .fetch_optional(store.pool())
+            .await?,
+    )
 }
 
 /// Writes a setting.

@@ -31,7 +31,12 @@ pub struct StateInner {
 
 impl AppState {
     /// Builds the state.
-    pub fn new(store: Store, config: Config, console_url: String, fingerprint: Arc<CurrentFingerprint>) -> AppState {
+    pub fn new(
+        store: Store,
+        config: Config,
+        console_url: String,
+        fingerprint: Arc<CurrentFingerprint>,
+    ) -> AppState {
         let auth_throttle = Throttle::per_minute(config.auth_attempts_per_minute);
         AppState(Arc::new(StateInner {
             store,

@@ -47,7 +47,10 @@ pub enum TlsError {
 }
 
 fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> TlsError + '_ {
-    move |source| TlsError::Io { path: path.to_path_buf(), source }
+    move |source| TlsError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
 }
 
 /// The fingerprint of a DER certificate as sensors pin it: `SHA256:<hex>`.
@@ -69,13 +72,21 @@ pub fn load(files: &TlsFiles) -> Result<Loaded, TlsError> {
     let key_pem = std::fs::read(&files.key).map_err(io_error(&files.key))?;
     let chain: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(&cert_pem)
         .collect::<Result<_, _>>()
-        .map_err(|e| TlsError::Invalid { path: files.cert.clone(), detail: format!("not a PEM certificate chain: {e}") })?;
+        .map_err(|e| TlsError::Invalid {
+            path: files.cert.clone(),
+            detail: format!("not a PEM certificate chain: {e}"),
+        })?;
     let Some(leaf) = chain.first() else {
-        return Err(TlsError::Invalid { path: files.cert.clone(), detail: "no certificate found".into() });
+        return Err(TlsError::Invalid {
+            path: files.cert.clone(),
+            detail: "no certificate found".into(),
+        });
     };
     let fingerprint = fingerprint(leaf);
-    let key = PrivateKeyDer::from_pem_slice(&key_pem)
-        .map_err(|e| TlsError::Invalid { path: files.key.clone(), detail: format!("not a PEM private key: {e}") })?;
+    let key = PrivateKeyDer::from_pem_slice(&key_pem).map_err(|e| TlsError::Invalid {
+        path: files.key.clone(),
+        detail: format!("not a PEM private key: {e}"),
+    })?;
     let mut config = ServerConfig::builder()
         .with_no_client_auth()
         .with_single_cert(chain, key)
@@ -84,7 +95,10 @@ pub fn load(files: &TlsFiles) -> Result<Loaded, TlsError> {
             detail: format!("the certificate and key do not form a usable pair: {e}"),
         })?;
     config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
-    Ok(Loaded { config: Arc::new(config), fingerprint })
+    Ok(Loaded {
+        config: Arc::new(config),
+        fingerprint,
+    })
 }
 
 /// The names and addresses the generated certificate covers: `localhost`,
@@ -110,13 +124,19 @@ pub fn subject_alt_names(public_host: Option<&str>) -> Vec<String> {
 /// The files of the generated certificate in a data dir.
 pub fn self_signed_files(data_dir: &Path) -> TlsFiles {
     let dir = data_dir.join("tls");
-    TlsFiles { cert: dir.join("cert.pem"), key: dir.join("key.pem") }
+    TlsFiles {
+        cert: dir.join("cert.pem"),
+        key: dir.join("key.pem"),
+    }
 }
 
 /// Returns the self-signed certificate of the data dir, generating it on
 /// first start. An existing certificate is kept (sensors pin it) even if the
 /// host's names changed; delete the `tls` folder to make a new one.
-pub fn ensure_self_signed(data_dir: &Path, public_host: Option<&str>) -> Result<TlsFiles, TlsError> {
+pub fn ensure_self_signed(
+    data_dir: &Path,
+    public_host: Option<&str>,
+) -> Result<TlsFiles, TlsError> {
     let files = self_signed_files(data_dir);
     if files.cert.exists() && files.key.exists() {
         return Ok(files);
@@ -126,8 +146,12 @@ pub fn ensure_self_signed(data_dir: &Path, public_host: Option<&str>) -> Result<
     let names = subject_alt_names(public_host);
     let key = rcgen::KeyPair::generate()?;
     let mut params = rcgen::CertificateParams::new(names)?;
-    params.distinguished_name.push(rcgen::DnType::CommonName, "Vedette console");
-    params.distinguished_name.push(rcgen::DnType::OrganizationName, "Vedette (self-signed)");
+    params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, "Vedette console");
+    params
+        .distinguished_name
+        .push(rcgen::DnType::OrganizationName, "Vedette (self-signed)");
     let now = time::OffsetDateTime::now_utc();
     params.not_before = now - time::Duration::days(1);
     params.not_after = now + time::Duration::days(3650);
@@ -170,8 +194,12 @@ impl CurrentFingerprint {
 }
 
 fn modified(files: &TlsFiles) -> Option<(SystemTime, SystemTime)> {
-    let cert = std::fs::metadata(&files.cert).and_then(|m| m.modified()).ok()?;
-    let key = std::fs::metadata(&files.key).and_then(|m| m.modified()).ok()?;
+    let cert = std::fs::metadata(&files.cert)
+        .and_then(|m| m.modified())
+        .ok()?;
+    let key = std::fs::metadata(&files.key)
+        .and_then(|m| m.modified())
+        .ok()?;
     Some((cert, key))
 }
 
@@ -204,7 +232,9 @@ pub async fn watch(
                 tracing::info!(fingerprint = %loaded.fingerprint, "reloaded the TLS certificate");
                 fingerprint.set(loaded.fingerprint);
             }
-            Ok(Err(err)) => tracing::error!(error = %err, "new TLS certificate rejected; still serving the previous one"),
+            Ok(Err(err)) => {
+                tracing::error!(error = %err, "new TLS certificate rejected; still serving the previous one")
+            }
             Err(err) => tracing::error!(error = %err, "reloading the TLS certificate failed"),
         }
     }
@@ -221,15 +251,24 @@ mod tests {
         let first = load(&files).unwrap().fingerprint;
         assert!(first.starts_with("SHA256:") && first.len() == 7 + 64);
         let again = ensure_self_signed(dir.path(), None).unwrap();
-        assert_eq!(load(&again).unwrap().fingerprint, first, "the certificate is kept across starts");
-        let mode = std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(&files.key).unwrap().permissions());
+        assert_eq!(
+            load(&again).unwrap().fingerprint,
+            first,
+            "the certificate is kept across starts"
+        );
+        let mode = std::os::unix::fs::PermissionsExt::mode(
+            &std::fs::metadata(&files.key).unwrap().permissions(),
+        );
         assert_eq!(mode & 0o777, 0o600);
     }
 
     #[test]
     fn rejects_garbage() {
         let dir = tempfile::tempdir().unwrap();
-        let files = TlsFiles { cert: dir.path().join("c.pem"), key: dir.path().join("k.pem") };
+        let files = TlsFiles {
+            cert: dir.path().join("c.pem"),
+            key: dir.path().join("k.pem"),
+        };
         std::fs::write(&files.cert, "not pem").unwrap();
         std::fs::write(&files.key, "not pem").unwrap();
         assert!(matches!(load(&files), Err(TlsError::Invalid { .. })));

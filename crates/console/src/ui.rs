@@ -27,7 +27,11 @@ fn asset(path: &str) -> Option<Response> {
     }
     // Vite fingerprints asset names, so they can be cached for good;
     // index.html must be revalidated to pick up new builds.
-    let cache = if path.starts_with("assets/") { "public, max-age=31536000, immutable" } else { "no-cache" };
+    let cache = if path.starts_with("assets/") {
+        "public, max-age=31536000, immutable"
+    } else {
+        "no-cache"
+    };
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
     Some(response)
 }
@@ -36,7 +40,10 @@ fn asset(path: &str) -> Option<Response> {
 pub async fn fallback(uri: Uri) -> Response {
     let path = uri.path();
     if path == "/api" || path.starts_with("/api/") {
-        return problem_response(StatusCode::NOT_FOUND, format!("no API endpoint at `{path}`; see /api/docs"));
+        return problem_response(
+            StatusCode::NOT_FOUND,
+            format!("no API endpoint at `{path}`; see /api/docs"),
+        );
     }
     // Paths are looked up in the embedded map only, never on disk, so `..`
     // cannot escape; reject it anyway for a clear answer.

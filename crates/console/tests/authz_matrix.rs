@@ -51,7 +51,11 @@ const ROUTES: &[(&str, &str, Access)] = &[
     ("GET", "/api/v1/audit", Access::Admin),
     ("GET", "/api/v1/console/info", Access::ReadOnly),
     ("GET", "/api/v1/settings/sensor-api-key", Access::Admin),
-    ("POST", "/api/v1/settings/sensor-api-key/rotate", Access::Admin),
+    (
+        "POST",
+        "/api/v1/settings/sensor-api-key/rotate",
+        Access::Admin,
+    ),
     ("POST", "/api/v1/sensor/register", Access::Public),
     ("POST", "/api/v1/sensor/token", Access::Sensor),
     // Outside the API.
@@ -74,14 +78,24 @@ enum Who {
     ExpiredSession,
 }
 
-const EVERYONE: [Who; 7] =
-    [Who::Anonymous, Who::ReadOnly, Who::Standard, Who::Admin, Who::Sensor, Who::RevokedToken, Who::ExpiredSession];
+const EVERYONE: [Who; 7] = [
+    Who::Anonymous,
+    Who::ReadOnly,
+    Who::Standard,
+    Who::Admin,
+    Who::Sensor,
+    Who::RevokedToken,
+    Who::ExpiredSession,
+];
 
 /// The status class a caller must get: `Some(401|403)` when refused, `None`
 /// when let through (then the handler answers, with anything but 401/403).
 fn expected(access: Access, who: Who) -> Option<StatusCode> {
     use StatusCode as S;
-    let unauthenticated = matches!(who, Who::Anonymous | Who::RevokedToken | Who::ExpiredSession);
+    let unauthenticated = matches!(
+        who,
+        Who::Anonymous | Who::RevokedToken | Who::ExpiredSession
+    );
     match access {
         Access::Public => None,
         _ if unauthenticated => Some(S::UNAUTHORIZED),
@@ -109,13 +123,21 @@ fn routes_in_openapi() -> BTreeSet<(String, String)> {
 
 #[tokio::test]
 async fn every_route_is_in_the_matrix() {
-    let listed: BTreeSet<(String, String)> =
-        ROUTES.iter().map(|(m, p, _)| (m.to_string(), p.to_string())).collect();
+    let listed: BTreeSet<(String, String)> = ROUTES
+        .iter()
+        .map(|(m, p, _)| (m.to_string(), p.to_string()))
+        .collect();
     let actual = routes_in_openapi();
     let missing: Vec<_> = actual.difference(&listed).collect();
     let stale: Vec<_> = listed.difference(&actual).collect();
-    assert!(missing.is_empty(), "routes without an entry in the authorization matrix: {missing:?}");
-    assert!(stale.is_empty(), "matrix entries for routes that do not exist: {stale:?}");
+    assert!(
+        missing.is_empty(),
+        "routes without an entry in the authorization matrix: {missing:?}"
+    );
+    assert!(
+        stale.is_empty(),
+        "matrix entries for routes that do not exist: {stale:?}"
+    );
 }
 
 #[tokio::test]
@@ -123,17 +145,29 @@ async fn every_route_checks_its_callers() {
     let console = TestConsole::start(Db::Sqlite).await;
     let admin_session = console.setup_admin("admin").await;
     let (_, admin) = console.api_token(&admin_session, "matrix").await;
-    let standard_session = console.invite_user(&admin_session, "stan", "standard").await;
+    let standard_session = console
+        .invite_user(&admin_session, "stan", "standard")
+        .await;
     let (_, standard) = console.api_token(&standard_session, "matrix").await;
-    let reader_session = console.invite_user(&admin_session, "rita", "read_only").await;
+    let reader_session = console
+        .invite_user(&admin_session, "rita", "read_only")
+        .await;
     let (_, reader) = console.api_token(&reader_session, "matrix").await;
     let sensor = console.sensor().await;
     let (revoked_id, revoked) = console.api_token(&admin_session, "revoked").await;
-    let (status, _, _) =
-        console.call(&admin_session, Method::DELETE, &format!("/api/v1/tokens/{revoked_id}"), None).await;
+    let (status, _, _) = console
+        .call(
+            &admin_session,
+            Method::DELETE,
+            &format!("/api/v1/tokens/{revoked_id}"),
+            None,
+        )
+        .await;
     assert_eq!(status, StatusCode::NO_CONTENT);
     let expired = console.login("admin", crate::harness::PASSWORD).await;
-    let Caller::Session { cookie, .. } = &expired else { panic!("session expected") };
+    let Caller::Session { cookie, .. } = &expired else {
+        panic!("session expected")
+    };
     sqlx::query("UPDATE sessions SET expires_at = 0 WHERE id_hash = $1")
         .bind(vedette_console::auth::secret::hash(cookie))
         .execute(console.store().pool())
@@ -160,7 +194,9 @@ async fn every_route_checks_its_callers() {
         // change anything (every request type has required fields).
         let body = (method != Method::GET && method != Method::DELETE).then(|| json!({}));
         for who in EVERYONE {
-            let (status, body_out, _) = console.call(&caller(who), method.clone(), &path, body.clone()).await;
+            let (status, body_out, _) = console
+                .call(&caller(who), method.clone(), &path, body.clone())
+                .await;
             let ok = match expected(*access, who) {
                 Some(refused) => status == refused,
                 None => status != StatusCode::UNAUTHORIZED && status != StatusCode::FORBIDDEN,
@@ -173,24 +209,54 @@ async fn every_route_checks_its_callers() {
             }
         }
     }
-    assert!(failures.is_empty(), "authorization matrix violations:\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "authorization matrix violations:\n{}",
+        failures.join("\n")
+    );
 }
 
 #[tokio::test]
 async fn session_requests_need_the_csrf_token() {
     let console = TestConsole::start(Db::Sqlite).await;
     let admin = console.setup_admin("admin").await;
-    let Caller::Session { cookie, .. } = &admin else { panic!("session expected") };
-    let forged = Caller::Session { cookie: cookie.clone(), csrf: "not-the-token".into() };
-    let (status, body, _) = console.call(&forged, Method::POST, "/api/v1/tokens", Some(json!({"name": "x"}))).await;
+    let Caller::Session { cookie, .. } = &admin else {
+        panic!("session expected")
+    };
+    let forged = Caller::Session {
+        cookie: cookie.clone(),
+        csrf: "not-the-token".into(),
+    };
+    let (status, body, _) = console
+        .call(
+            &forged,
+            Method::POST,
+            "/api/v1/tokens",
+            Some(json!({"name": "x"})),
+        )
+        .await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
-    assert!(body["detail"].as_str().unwrap_or_default().contains("X-CSRF-Token"));
+    assert!(
+        body["detail"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("X-CSRF-Token")
+    );
     // Safe methods do not need it.
-    let (status, _, _) = console.call(&forged, Method::GET, "/api/v1/users/me", None).await;
+    let (status, _, _) = console
+        .call(&forged, Method::GET, "/api/v1/users/me", None)
+        .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(console.count("api_tokens").await, 0, "nothing was created");
     // The right token works.
-    let (status, _, _) = console.call(&admin, Method::POST, "/api/v1/tokens", Some(json!({"name": "x"}))).await;
+    let (status, _, _) = console
+        .call(
+            &admin,
+            Method::POST,
+            "/api/v1/tokens",
+            Some(json!({"name": "x"})),
+        )
+        .await;
     assert_eq!(status, StatusCode::CREATED);
 }
 
@@ -200,11 +266,35 @@ async fn logout_and_password_change_end_sessions_at_once() {
     let admin = console.setup_admin("admin").await;
     let second = console.login("admin", crate::harness::PASSWORD).await;
     // Warm the credential cache, then sign out.
-    assert_eq!(console.call(&admin, Method::GET, "/api/v1/users/me", None).await.0, StatusCode::OK);
-    assert_eq!(console.call(&admin, Method::POST, "/api/v1/auth/logout", None).await.0, StatusCode::NO_CONTENT);
-    assert_eq!(console.call(&admin, Method::GET, "/api/v1/users/me", None).await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        console
+            .call(&admin, Method::GET, "/api/v1/users/me", None)
+            .await
+            .0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        console
+            .call(&admin, Method::POST, "/api/v1/auth/logout", None)
+            .await
+            .0,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        console
+            .call(&admin, Method::GET, "/api/v1/users/me", None)
+            .await
+            .0,
+        StatusCode::UNAUTHORIZED
+    );
     // The other session still works until the password changes.
-    assert_eq!(console.call(&second, Method::GET, "/api/v1/users/me", None).await.0, StatusCode::OK);
+    assert_eq!(
+        console
+            .call(&second, Method::GET, "/api/v1/users/me", None)
+            .await
+            .0,
+        StatusCode::OK
+    );
     let (status, body, _) = console
         .call(
             &second,
@@ -214,6 +304,12 @@ async fn logout_and_password_change_end_sessions_at_once() {
         )
         .await;
     assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
-    assert_eq!(console.call(&second, Method::GET, "/api/v1/users/me", None).await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        console
+            .call(&second, Method::GET, "/api/v1/users/me", None)
+            .await
+            .0,
+        StatusCode::UNAUTHORIZED
+    );
     console.login("admin", "Quartz-Meadow-Violin-77").await;
 }

@@ -10,13 +10,27 @@ use crate::harness::{Caller, Db, TestConsole};
 /// Row counts of every table a request could change.
 async fn snapshot(console: &TestConsole) -> Vec<i64> {
     let mut counts = Vec::new();
-    for table in ["users", "sessions", "api_tokens", "one_time_tokens", "sensors", "sensor_tokens", "settings"] {
+    for table in [
+        "users",
+        "sessions",
+        "api_tokens",
+        "one_time_tokens",
+        "sensors",
+        "sensor_tokens",
+        "settings",
+    ] {
         counts.push(console.count(table).await);
     }
     counts
 }
 
-fn raw(method: Method, path: &str, caller: &Caller, content_type: Option<&str>, body: impl Into<Body>) -> Request<Body> {
+fn raw(
+    method: Method,
+    path: &str,
+    caller: &Caller,
+    content_type: Option<&str>,
+    body: impl Into<Body>,
+) -> Request<Body> {
     let mut builder = Request::builder().method(method).uri(path);
     if let Caller::Bearer(token) = caller {
         builder = builder.header(header::AUTHORIZATION, format!("Bearer {token}"));
@@ -63,14 +77,23 @@ async fn hostile_requests_are_refused_and_change_nothing() {
         assert_eq!(status, expected, "{name}: {body}");
         if status != StatusCode::BAD_REQUEST || name != "path traversal in UI path" {
             assert_eq!(
-                headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()),
+                headers
+                    .get(header::CONTENT_TYPE)
+                    .and_then(|v| v.to_str().ok()),
                 Some("application/problem+json"),
                 "{name}: errors are problem documents"
             );
         }
-        assert!(body["detail"].as_str().is_some_and(|d| !d.is_empty()), "{name}: a message a person can act on: {body}");
+        assert!(
+            body["detail"].as_str().is_some_and(|d| !d.is_empty()),
+            "{name}: a message a person can act on: {body}"
+        );
     }
-    assert_eq!(snapshot(&console).await, before, "hostile requests changed the store");
+    assert_eq!(
+        snapshot(&console).await,
+        before,
+        "hostile requests changed the store"
+    );
 }
 
 #[tokio::test]
@@ -91,7 +114,10 @@ async fn weak_passwords_are_refused_with_the_reason() {
             .await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
         let detail = body["detail"].as_str().unwrap_or_default();
-        assert!(detail.contains(reason) || (reason == "user name" && detail.contains("username")), "{detail}");
+        assert!(
+            detail.contains(reason) || (reason == "user name" && detail.contains("username")),
+            "{detail}"
+        );
     }
     assert_eq!(console.count("users").await, 0);
     // The setup code was not burnt by the refused attempts.

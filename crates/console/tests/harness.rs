@@ -49,7 +49,9 @@ pub async fn fresh_postgres_database() -> String {
     sqlx::any::install_default_drivers();
     let base = postgres_base_url();
     let name = format!("vedette_test_{}", uuid::Uuid::new_v4().simple());
-    let mut conn = sqlx::AnyConnection::connect(&base).await.expect("connect to the test PostgreSQL server");
+    let mut conn = sqlx::AnyConnection::connect(&base)
+        .await
+        .expect("connect to the test PostgreSQL server");
     sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
         .execute(&mut conn)
         .await
@@ -71,7 +73,9 @@ impl TestConsole {
             config.database_url = Some(fresh_postgres_database().await);
         }
         tweak(&mut config);
-        let store = Store::open(&config.effective_database_url()).await.expect("open store");
+        let store = Store::open(&config.effective_database_url())
+            .await
+            .expect("open store");
         let api_key = vedette_console::sensors::ensure_api_key(&store, dir.path())
             .await
             .expect("api key")
@@ -84,7 +88,13 @@ impl TestConsole {
         fingerprint.set("SHA256:test".into());
         let state = AppState::new(store, config, "https://127.0.0.1:8443".into(), fingerprint);
         let app = vedette_console::api::app(state.clone());
-        TestConsole { state, app, setup_code, api_key, _dir: dir }
+        TestConsole {
+            state,
+            app,
+            setup_code,
+            api_key,
+            _dir: dir,
+        }
     }
 
     pub fn store(&self) -> &Store {
@@ -93,17 +103,34 @@ impl TestConsole {
 
     /// Sends a request; returns status, JSON body (Null if none or not JSON) and headers.
     pub async fn send(&self, request: Request<Body>) -> (StatusCode, Value, HeaderMap) {
-        let response = self.app.clone().oneshot(request).await.expect("infallible service");
+        let response = self
+            .app
+            .clone()
+            .oneshot(request)
+            .await
+            .expect("infallible service");
         let status = response.status();
         let headers = response.headers().clone();
-        let bytes = response.into_body().collect().await.expect("body").to_bytes();
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .expect("body")
+            .to_bytes();
         let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
         (status, body, headers)
     }
 
     /// Builds and sends a request as `caller`, from `source`.
-    pub async fn call(&self, caller: &Caller, method: Method, path: &str, body: Option<Value>) -> (StatusCode, Value, HeaderMap) {
-        self.call_from(caller, "198.51.100.7:40000", method, path, body).await
+    pub async fn call(
+        &self,
+        caller: &Caller,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value, HeaderMap) {
+        self.call_from(caller, "198.51.100.7:40000", method, path, body)
+            .await
     }
 
     pub async fn call_from(
@@ -117,9 +144,13 @@ impl TestConsole {
         let mut builder = Request::builder().method(method).uri(path);
         match caller {
             Caller::Anonymous => {}
-            Caller::Bearer(token) => builder = builder.header(header::AUTHORIZATION, format!("Bearer {token}")),
+            Caller::Bearer(token) => {
+                builder = builder.header(header::AUTHORIZATION, format!("Bearer {token}"))
+            }
             Caller::Session { cookie, csrf } => {
-                builder = builder.header(header::COOKIE, format!("vedette_session={cookie}")).header("x-csrf-token", csrf);
+                builder = builder
+                    .header(header::COOKIE, format!("vedette_session={cookie}"))
+                    .header("x-csrf-token", csrf);
             }
         }
         let body = match body {
@@ -165,8 +196,14 @@ impl TestConsole {
 
     /// Creates a user with a role through an invite (as `admin`); returns its session.
     pub async fn invite_user(&self, admin: &Caller, username: &str, role: &str) -> Caller {
-        let (status, invite, _) =
-            self.call(admin, Method::POST, "/api/v1/invites", Some(serde_json::json!({"role": role}))).await;
+        let (status, invite, _) = self
+            .call(
+                admin,
+                Method::POST,
+                "/api/v1/invites",
+                Some(serde_json::json!({"role": role})),
+            )
+            .await;
         assert_eq!(status, StatusCode::CREATED, "{invite}");
         let (status, body, headers) = self
             .call(
@@ -182,11 +219,20 @@ impl TestConsole {
 
     /// Creates an API token for `caller`; returns (token id, bearer caller).
     pub async fn api_token(&self, caller: &Caller, name: &str) -> (String, Caller) {
-        let (status, body, _) =
-            self.call(caller, Method::POST, "/api/v1/tokens", Some(serde_json::json!({"name": name}))).await;
+        let (status, body, _) = self
+            .call(
+                caller,
+                Method::POST,
+                "/api/v1/tokens",
+                Some(serde_json::json!({"name": name})),
+            )
+            .await;
         assert_eq!(status, StatusCode::CREATED, "{body}");
         let id = body["id"].as_str().expect("token id").to_string();
-        (id, Caller::Bearer(body["token"].as_str().expect("token").to_string()))
+        (
+            id,
+            Caller::Bearer(body["token"].as_str().expect("token").to_string()),
+        )
     }
 
     /// Registers a sensor; returns its bearer token caller.

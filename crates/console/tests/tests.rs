@@ -6,6 +6,9 @@
 //! fail, never skip, when it is missing. TLS and process-level behaviour
 //! (certificate pinning, reload, SIGKILL) are tested in `crates/vedette/tests`.
 
+// Test code fails by panicking; unwrap is the plainest way to say so.
+#![allow(clippy::unwrap_used)]
+
 /// Shared harness: start a console, act as each kind of caller.
 mod harness;
 

@@ -28,7 +28,12 @@ async fn sigkill_during_writes_leaves_a_consistent_store() {
                 } else {
                     ("invites", serde_json::json!({"role": "standard"}))
                 };
-                let sent = client.post(format!("{url}/api/v1/{path}")).bearer_auth(&token).json(&body).send().await;
+                let sent = client
+                    .post(format!("{url}/api/v1/{path}"))
+                    .bearer_auth(&token)
+                    .json(&body)
+                    .send()
+                    .await;
                 match sent {
                     Ok(r) if r.status().is_success() => done += 1,
                     _ => break,
@@ -43,36 +48,124 @@ async fn sigkill_during_writes_leaves_a_consistent_store() {
     while let Some(done) = writers.join_next().await {
         acknowledged += done.unwrap();
     }
-    assert!(acknowledged > 20, "the writers should have written before the kill ({acknowledged})");
+    assert!(
+        acknowledged > 20,
+        "the writers should have written before the kill ({acknowledged})"
+    );
     drop(console);
 
     // The store opens, passes SQLite's integrity check, and every write the
     // console acknowledged is there.
-    let store = vedette_console::store::Store::open(&vedette_console::store::Store::sqlite_url(&data)).await.unwrap();
-    let check: String = sqlx::query_scalar("PRAGMA integrity_check").fetch_one(store.pool()).await.unwrap();
+    let store =
+        vedette_console::store::Store::open(&vedette_console::store::Store::sqlite_url(&data))
+            .await
+            .unwrap();
+    let check: String = sqlx::query_scalar("PRAGMA integrity_check")
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
     assert_eq!(check, "ok");
-    let tokens: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM api_tokens").fetch_one(store.pool()).await.unwrap();
-    let invites: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM one_time_tokens").fetch_one(store.pool()).await.unwrap();
-    assert!(tokens + invites >= i64::from(acknowledged), "acknowledged {acknowledged}, found {tokens} tokens + {invites} invites");
+    let tokens: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM api_tokens")
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+    let invites: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM one_time_tokens")
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+    assert!(
+        tokens + invites >= i64::from(acknowledged),
+        "acknowledged {acknowledged}, found {tokens} tokens + {invites} invites"
+    );
     store.close().await;
 
     // And the console starts again on it and serves the same data.
     let console = Console::start(&data, &[]);
     assert!(console.setup_code.is_none(), "no setup after restart");
-    let me = console.client().get(format!("{}/api/v1/tokens", console.url)).bearer_auth(&token).send().await.unwrap();
+    let me = console
+        .client()
+        .get(format!("{}/api/v1/tokens", console.url))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(me.status(), 200);
     let listed: serde_json::Value = me.json().await.unwrap();
     assert_eq!(listed["total"].as_i64(), Some(tokens));
 }
 
 #[tokio::test]
+async fn sigterm_lets_in_flight_requests_finish() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut console = Console::start(&dir.path().join("data"), &["--shutdown-grace", "10s"]);
+    let token = console.admin_token().await;
+    // A request whose body arrives slowly: the signal lands while it is in flight.
+    let chunks = futures_util::stream::unfold(0, |step| async move {
+        let chunk: &'static str = match step {
+            0 => "{\"name\": ",
+            1 => {
+                tokio::time::sleep(Duration::from_millis(1200)).await;
+                "\"in-flight\"}"
+            }
+            _ => return None,
+        };
+        Some((Ok::<_, std::io::Error>(chunk), step + 1))
+    });
+    let request = console
+        .client()
+        .post(format!("{}/api/v1/tokens", console.url))
+        .bearer_auth(&token)
+        .header("content-type", "application/json")
+        .body(reqwest::Body::wrap_stream(chunks))
+        .send();
+    let in_flight = tokio::spawn(request);
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    console.signal(Signal::SIGTERM);
+    let response = in_flight
+        .await
+        .unwrap()
+        .expect("the in-flight request completes");
+    assert_eq!(response.status(), 201);
+    let status = console.wait(Duration::from_secs(15));
+    assert!(
+        status.success(),
+        "exit status {status}: {}",
+        console.stderr()
+    );
+    // The token it created is in the store after the shutdown.
+    let store = vedette_console::store::Store::open(&vedette_console::store::Store::sqlite_url(
+        &dir.path().join("data"),
+    ))
+    .await
+    .unwrap();
+    let names: Vec<String> = sqlx::query_scalar("SELECT name FROM api_tokens")
+        .fetch_all(store.pool())
+        .await
+        .unwrap();
+    assert!(names.contains(&"in-flight".to_string()), "{names:?}");
+}
+
+#[tokio::test]
 async fn sigterm_stops_gracefully() {
     let dir = tempfile::tempdir().unwrap();
     let mut console = Console::start(&dir.path().join("data"), &["--shutdown-grace", "5s"]);
-    assert_eq!(console.client().get(format!("{}/readyz", console.url)).send().await.unwrap().status(), 200);
+    assert_eq!(
+        console
+            .client()
+            .get(format!("{}/readyz", console.url))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
     console.signal(Signal::SIGTERM);
     let status = console.wait(Duration::from_secs(15));
-    assert!(status.success(), "exit status {status}: {}", console.stderr());
+    assert!(
+        status.success(),
+        "exit status {status}: {}",
+        console.stderr()
+    );
     assert!(console.stderr().contains("console stopped"));
 }
 
@@ -85,7 +178,12 @@ fn vedette(args: &[&str], stdin: Option<&str>) -> std::process::Output {
         .spawn()
         .expect("spawn vedette");
     if let Some(input) = stdin {
-        child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
     }
     drop(child.stdin.take());
     child.wait_with_output().expect("vedette output")
@@ -96,22 +194,53 @@ async fn admin_and_api_key_from_the_shell() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let data_arg = data.to_str().unwrap();
-    let weak = vedette(&["console", "admin", "create", "--username", "root", "--password-stdin", "--data-dir", data_arg], Some("short\n"));
+    let weak = vedette(
+        &[
+            "console",
+            "admin",
+            "create",
+            "--username",
+            "root",
+            "--password-stdin",
+            "--data-dir",
+            data_arg,
+        ],
+        Some("short\n"),
+    );
     assert!(!weak.status.success());
     assert!(String::from_utf8_lossy(&weak.stderr).contains("at least 12"));
     let created = vedette(
-        &["console", "admin", "create", "--username", "root", "--password-stdin", "--data-dir", data_arg],
+        &[
+            "console",
+            "admin",
+            "create",
+            "--username",
+            "root",
+            "--password-stdin",
+            "--data-dir",
+            data_arg,
+        ],
         Some(&format!("{PASSWORD}\n")),
     );
-    assert!(created.status.success(), "{}", String::from_utf8_lossy(&created.stderr));
+    assert!(
+        created.status.success(),
+        "{}",
+        String::from_utf8_lossy(&created.stderr)
+    );
 
-    let shown = vedette(&["console", "api-key", "show", "--data-dir", data_arg], None);
+    let shown = vedette(
+        &["console", "api-key", "show", "--data-dir", data_arg],
+        None,
+    );
     assert!(shown.status.success());
     let key = String::from_utf8_lossy(&shown.stdout).trim().to_string();
     assert!(key.starts_with("vsk_"));
 
     let console = Console::start(&data, &[]);
-    assert!(console.setup_code.is_none(), "an admin exists: no setup code");
+    assert!(
+        console.setup_code.is_none(),
+        "an admin exists: no setup code"
+    );
     assert_eq!(console.api_key.as_deref(), Some(key.as_str()));
     let client = console.client();
     let login = client
@@ -121,9 +250,17 @@ async fn admin_and_api_key_from_the_shell() {
         .await
         .unwrap();
     assert_eq!(login.status(), 200);
-    let set_cookie = login.headers().get("set-cookie").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
+    let set_cookie = login
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
     for attribute in ["HttpOnly", "Secure", "SameSite=Strict", "Path=/"] {
-        assert!(set_cookie.contains(attribute), "cookie lacks {attribute}: {set_cookie}");
+        assert!(
+            set_cookie.contains(attribute),
+            "cookie lacks {attribute}: {set_cookie}"
+        );
     }
 
     let register = |key: String| {
@@ -139,10 +276,17 @@ async fn admin_and_api_key_from_the_shell() {
         }
     };
     assert_eq!(register(key.clone()).await, 200);
-    let rotated = vedette(&["console", "api-key", "rotate", "--data-dir", data_arg], None);
+    let rotated = vedette(
+        &["console", "api-key", "rotate", "--data-dir", data_arg],
+        None,
+    );
     assert!(rotated.status.success());
     let new_key = String::from_utf8_lossy(&rotated.stdout).trim().to_string();
     assert_ne!(new_key, key);
-    assert_eq!(register(key).await, 401, "the old key stops working at once");
+    assert_eq!(
+        register(key).await,
+        401,
+        "the old key stops working at once"
+    );
     assert_eq!(register(new_key).await, 200);
 }

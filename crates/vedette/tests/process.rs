@@ -27,7 +27,14 @@ impl Console {
         let stderr_path = data_dir.with_extension("stderr.log");
         let stderr = std::fs::File::create(&stderr_path).expect("stderr log");
         let mut child = Command::new(BIN)
-            .args(["console", "--listen", "127.0.0.1:0", "--metrics-listen", "off", "--data-dir"])
+            .args([
+                "console",
+                "--listen",
+                "127.0.0.1:0",
+                "--metrics-listen",
+                "off",
+                "--data-dir",
+            ])
             .arg(data_dir)
             .args(extra)
             .stdout(Stdio::piped())
@@ -43,7 +50,8 @@ impl Console {
                 }
             }
         });
-        let field = |line: &str, name: &str| line.trim().strip_prefix(name).map(|v| v.trim().to_string());
+        let field =
+            |line: &str, name: &str| line.trim().strip_prefix(name).map(|v| v.trim().to_string());
         let (mut url, mut fingerprint, mut setup_code, mut api_key) = (None, None, None, None);
         let deadline = Instant::now() + Duration::from_secs(60);
         while Instant::now() < deadline {
@@ -52,21 +60,37 @@ impl Console {
                     url = url.or(field(&line, "Console URL:"));
                     fingerprint = fingerprint.or(field(&line, "TLS fingerprint:"));
                     setup_code = setup_code.or(field(&line, "Setup code:"));
-                    api_key = api_key.or(field(&line, "Sensor API key:").filter(|k| k.starts_with("vsk_")));
+                    api_key = api_key
+                        .or(field(&line, "Sensor API key:").filter(|k| k.starts_with("vsk_")));
                     if line.contains("Start a sensor") {
                         break;
                     }
                 }
                 Err(mpsc::RecvTimeoutError::Timeout) => {
                     if let Ok(Some(status)) = child.try_wait() {
-                        panic!("console exited with {status}: {}", std::fs::read_to_string(&stderr_path).unwrap_or_default());
+                        panic!(
+                            "console exited with {status}: {}",
+                            std::fs::read_to_string(&stderr_path).unwrap_or_default()
+                        );
                     }
                 }
                 Err(mpsc::RecvTimeoutError::Disconnected) => break,
             }
         }
-        let url = url.unwrap_or_else(|| panic!("no banner: {}", std::fs::read_to_string(&stderr_path).unwrap_or_default()));
-        Console { child, url, fingerprint: fingerprint.expect("fingerprint line"), setup_code, api_key, stderr_path }
+        let url = url.unwrap_or_else(|| {
+            panic!(
+                "no banner: {}",
+                std::fs::read_to_string(&stderr_path).unwrap_or_default()
+            )
+        });
+        Console {
+            child,
+            url,
+            fingerprint: fingerprint.expect("fingerprint line"),
+            setup_code,
+            api_key,
+            stderr_path,
+        }
     }
 
     /// A client pinning the printed fingerprint.
@@ -110,7 +134,8 @@ impl Console {
 
     /// Sends a signal.
     pub fn signal(&self, signal: nix::sys::signal::Signal) {
-        nix::sys::signal::kill(nix::unistd::Pid::from_raw(self.child.id() as i32), signal).expect("kill");
+        nix::sys::signal::kill(nix::unistd::Pid::from_raw(self.child.id() as i32), signal)
+            .expect("kill");
     }
 
     /// Waits for the process to exit (at most `timeout`).
@@ -120,7 +145,10 @@ impl Console {
             if let Some(status) = self.child.try_wait().expect("try_wait") {
                 return status;
             }
-            assert!(Instant::now() < deadline, "console did not exit in {timeout:?}");
+            assert!(
+                Instant::now() < deadline,
+                "console did not exit in {timeout:?}"
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
     }

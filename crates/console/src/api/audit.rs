@@ -16,7 +16,11 @@ use crate::state::AppState;
            ("q" = Option<String>, Query), ("action" = Option<String>, Query), ("actor" = Option<String>, Query),
            ("outcome" = Option<String>, Query), ("target" = Option<String>, Query)),
     responses((status = 200, body = Page<AuditEntry>)))]
-pub async fn list(State(state): State<AppState>, _admin: AdminUser, QueryMap(raw): QueryMap) -> Result<Json<Page<AuditEntry>>, ApiError> {
+pub async fn list(
+    State(state): State<AppState>,
+    _admin: AdminUser,
+    QueryMap(raw): QueryMap,
+) -> Result<Json<Page<AuditEntry>>, ApiError> {
     let params = ListParams::parse(&raw, &audit::LIST_SPEC)?;
     Ok(Json(audit::list(&state.store, &params).await?))
 }

@@ -88,7 +88,9 @@ impl ApiError {
 
     /// A 401 with the standard message.
     pub fn unauthenticated() -> Self {
-        ApiError::Unauthorized("sign in first: send a session cookie or an `Authorization: Bearer` API token".into())
+        ApiError::Unauthorized(
+            "sign in first: send a session cookie or an `Authorization: Bearer` API token".into(),
+        )
     }
 }
 
@@ -115,10 +117,19 @@ impl IntoResponse for ApiError {
         let status = self.status();
         match self {
             ApiError::Internal(err) => {
-                tracing::error!(error = format!("{err:#}"), "internal error while handling request");
-                problem_response(status, "an internal error occurred; the console log has details")
+                tracing::error!(
+                    error = format!("{err:#}"),
+                    "internal error while handling request"
+                );
+                problem_response(
+                    status,
+                    "an internal error occurred; the console log has details",
+                )
             }
-            ApiError::TooManyRequests { detail, retry_after_secs } => {
+            ApiError::TooManyRequests {
+                detail,
+                retry_after_secs,
+            } => {
                 let mut response = problem_response(status, detail);
                 if let Ok(value) = HeaderValue::from_str(&retry_after_secs.to_string()) {
                     response.headers_mut().insert(header::RETRY_AFTER, value);

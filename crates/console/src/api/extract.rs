@@ -44,8 +44,13 @@ pub struct QueryMap(pub HashMap<String, String>);
 impl<S: Send + Sync> FromRequestParts<S> for QueryMap {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut axum::http::request::Parts, state: &S) -> Result<Self, ApiError> {
-        let axum::extract::Query(map) = axum::extract::Query::<HashMap<String, String>>::from_request_parts(parts, state).await?;
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, ApiError> {
+        let axum::extract::Query(map) =
+            axum::extract::Query::<HashMap<String, String>>::from_request_parts(parts, state)
+                .await?;
         Ok(QueryMap(map))
     }
 }
@@ -60,7 +65,9 @@ impl From<QueryRejection> for ApiError {
 pub fn check_len(field: &str, value: &str, min: usize, max: usize) -> Result<(), ApiError> {
     let len = value.chars().count();
     if len < min || len > max {
-        return Err(ApiError::BadRequest(format!("`{field}` must have {min} to {max} characters")));
+        return Err(ApiError::BadRequest(format!(
+            "`{field}` must have {min} to {max} characters"
+        )));
     }
     Ok(())
 }

@@ -18,7 +18,10 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
         Ok(()) => "ready".into_response(),
         Err(err) => {
             tracing::warn!(error = %err, "readiness check failed");
-            problem_response(StatusCode::SERVICE_UNAVAILABLE, "the database does not answer")
+            problem_response(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the database does not answer",
+            )
         }
     }
 }

@@ -66,27 +66,59 @@ pub async fn create(
 ) -> Result<(StatusCode, Json<CreatedInvite>), ApiError> {
     let hours = request.expires_in_hours.unwrap_or(72);
     if !(1..=720).contains(&hours) {
-        return Err(ApiError::BadRequest("`expires_in_hours` must be from 1 to 720".into()));
+        return Err(ApiError::BadRequest(
+            "`expires_in_hours` must be from 1 to 720".into(),
+        ));
     }
     let now = now_ms();
     let expires_at = now + i64::from(hours) * 3600 * 1000;
-    let (id, token) = one_time::create(&state.store, Purpose::Invite, Some(request.role), None, &admin.username, expires_at).await?;
-    audit::record(&state.store, Event {
-        actor: &admin.username, action: "invite.create", target: Some(&id),
-        source_ip: Some(ip.0.to_string()), outcome: Outcome::Success,
-        detail: Some(format!("role {}, valid {hours} h", request.role)),
-    }).await?;
-    Ok((StatusCode::CREATED, Json(CreatedInvite {
-        id, role: request.role, token, expires_at: rfc3339(expires_at), created_at: rfc3339(now),
-    })))
+    let (id, token) = one_time::create(
+        &state.store,
+        Purpose::Invite,
+        Some(request.role),
+        None,
+        &admin.username,
+        expires_at,
+    )
+    .await?;
+    audit::record(
+        &state.store,
+        Event {
+            actor: &admin.username,
+            action: "invite.create",
+            target: Some(&id),
+            source_ip: Some(ip.0.to_string()),
+            outcome: Outcome::Success,
+            detail: Some(format!("role {}, valid {hours} h", request.role)),
+        },
+    )
+    .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(CreatedInvite {
+            id,
+            role: request.role,
+            token,
+            expires_at: rfc3339(expires_at),
+            created_at: rfc3339(now),
+        }),
+    ))
 }
 
 /// Lists pending invites.
 #[utoipa::path(get, path = "/invites", tag = "invites", responses((status = 200, body = super::list::Page<Invite>)))]
-pub async fn list(State(state): State<AppState>, _admin: AdminUser) -> Result<Json<super::list::Page<Invite>>, ApiError> {
+pub async fn list(
+    State(state): State<AppState>,
+    _admin: AdminUser,
+) -> Result<Json<super::list::Page<Invite>>, ApiError> {
     let items = one_time::pending_invites(&state.store).await?;
     let total = items.len() as i64;
-    Ok(Json(super::list::Page { limit: items.len() as u64, items, total, offset: 0 }))
+    Ok(Json(super::list::Page {
+        limit: items.len() as u64,
+        items,
+        total,
+        offset: 0,
+    }))
 }
 
 /// Revokes a pending invite.
@@ -100,12 +132,22 @@ pub async fn revoke(
 ) -> Result<StatusCode, ApiError> {
     check_len("id", &id, 1, 64)?;
     if !one_time::revoke_invite(&state.store, &id).await? {
-        return Err(ApiError::NotFound(format!("no pending invite with id `{id}`")));
+        return Err(ApiError::NotFound(format!(
+            "no pending invite with id `{id}`"
+        )));
     }
-    audit::record(&state.store, Event {
-        actor: &admin.username, action: "invite.revoke", target: Some(&id),
-        source_ip: Some(ip.0.to_string()), outcome: Outcome::Success, detail: None,
-    }).await?;
+    audit::record(
+        &state.store,
+        Event {
+            actor: &admin.username,
+            action: "invite.revoke",
+            target: Some(&id),
+            source_ip: Some(ip.0.to_string()),
+            outcome: Outcome::Success,
+            detail: None,
+        },
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -122,30 +164,67 @@ pub async fn accept(
     throttle(&state, ip, "invite.accept").await?;
     check_len("token", &request.token, 1, 128)?;
     check_new_account(&request.username, &request.password)?;
-    let refused = || ApiError::Forbidden("this invite link is unknown, expired or already used; ask an admin for a new one".into());
+    let refused = || {
+        ApiError::Forbidden(
+            "this invite link is unknown, expired or already used; ask an admin for a new one"
+                .into(),
+        )
+    };
     let Some(invite) = one_time::peek(&state.store, Purpose::Invite, &request.token).await? else {
-        audit::record(&state.store, Event {
-            actor: "anonymous", action: "invite.accept", target: Some(&request.username),
-            source_ip: Some(ip.0.to_string()), outcome: Outcome::Failure, detail: Some("unknown, used or expired link".into()),
-        }).await?;
+        audit::record(
+            &state.store,
+            Event {
+                actor: "anonymous",
+                action: "invite.accept",
+                target: Some(&request.username),
+                source_ip: Some(ip.0.to_string()),
+                outcome: Outcome::Failure,
+                detail: Some("unknown, used or expired link".into()),
+            },
+        )
+        .await?;
         return Err(refused());
     };
-    if users::by_username(&state.store, &request.username).await?.is_some() {
-        return Err(ApiError::Conflict(format!("the user name `{}` is taken; choose another", request.username)));
+    if users::by_username(&state.store, &request.username)
+        .await?
+        .is_some()
+    {
+        return Err(ApiError::Conflict(format!(
+            "the user name `{}` is taken; choose another",
+            request.username
+        )));
     }
-    if one_time::consume(&state.store, Purpose::Invite, &request.token).await?.is_none() {
+    if one_time::consume(&state.store, Purpose::Invite, &request.token)
+        .await?
+        .is_none()
+    {
         return Err(refused());
     }
-    let role = invite.role.as_deref().and_then(Role::parse).unwrap_or(Role::ReadOnly);
+    let role = invite
+        .role
+        .as_deref()
+        .and_then(Role::parse)
+        .unwrap_or(Role::ReadOnly);
     let hash = hash_password(request.password).await?;
     let Some(user) = users::create(&state.store, &request.username, &hash, role).await? else {
-        return Err(ApiError::Conflict(format!("the user name `{}` is taken; choose another", request.username)));
+        return Err(ApiError::Conflict(format!(
+            "the user name `{}` is taken; choose another",
+            request.username
+        )));
     };
     users::record_login(&state.store, &user.id).await?;
-    audit::record(&state.store, Event {
-        actor: &user.username, action: "user.create", target: Some(&user.username),
-        source_ip: Some(ip.0.to_string()), outcome: Outcome::Success, detail: Some(format!("from invite, role {role}")),
-    }).await?;
+    audit::record(
+        &state.store,
+        Event {
+            actor: &user.username,
+            action: "user.create",
+            target: Some(&user.username),
+            source_ip: Some(ip.0.to_string()),
+            outcome: Outcome::Success,
+            detail: Some(format!("from invite, role {role}")),
+        },
+    )
+    .await?;
     let (jar, info) = start_session(&state, jar, &user, ip).await?;
     Ok((StatusCode::CREATED, jar, Json(info)))
 }

@@ -76,7 +76,9 @@ fn parse_number(name: &str, value: &str, max: u64) -> Result<u64, ApiError> {
         .parse::<u64>()
         .ok()
         .filter(|n| *n <= max)
-        .ok_or_else(|| ApiError::BadRequest(format!("`{name}` must be a whole number from 0 to {max}")))
+        .ok_or_else(|| {
+            ApiError::BadRequest(format!("`{name}` must be a whole number from 0 to {max}"))
+        })
 }
 
 impl ListParams {
@@ -157,7 +159,12 @@ impl ListParams {
 
     /// Wraps one page of items.
     pub fn page<T>(&self, items: Vec<T>, total: i64) -> Page<T> {
-        Page { items, total, limit: self.limit, offset: self.offset }
+        Page {
+            items,
+            total,
+            limit: self.limit,
+            offset: self.offset,
+        }
     }
 }
 
@@ -176,7 +183,9 @@ fn parse_sort(value: &str, spec: &ListSpec) -> Result<(&'static str, Order), Api
 }
 
 fn escape_like(text: &str) -> String {
-    text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+    text.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
 }
 
 #[cfg(test)]
@@ -191,7 +200,10 @@ mod tests {
     };
 
     fn raw(pairs: &[(&str, &str)]) -> HashMap<String, String> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
@@ -199,8 +211,16 @@ mod tests {
         let p = ListParams::parse(&raw(&[]), &SPEC).unwrap();
         assert_eq!((p.limit, p.offset), (DEFAULT_LIMIT, 0));
         assert_eq!(p.sort.0, "at");
-        let p = ListParams::parse(&raw(&[("limit", "10"), ("sort", "name"), ("role", "admin"), ("q", "al")]), &SPEC)
-            .unwrap();
+        let p = ListParams::parse(
+            &raw(&[
+                ("limit", "10"),
+                ("sort", "name"),
+                ("role", "admin"),
+                ("q", "al"),
+            ]),
+            &SPEC,
+        )
+        .unwrap();
         assert_eq!(p.limit, 10);
         assert_eq!(p.filters, vec![("role", "admin".to_string())]);
         assert!(p.search.is_some());
@@ -217,7 +237,10 @@ mod tests {
             raw(&[("colour", "red")]),
             raw(&[("q", &"x".repeat(300))]),
         ] {
-            assert!(ListParams::parse(&bad, &SPEC).is_err(), "{bad:?} must be rejected");
+            assert!(
+                ListParams::parse(&bad, &SPEC).is_err(),
+                "{bad:?} must be rejected"
+            );
         }
     }
 

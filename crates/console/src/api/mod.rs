@@ -73,7 +73,9 @@ impl utoipa::Modify for SecuritySchemes {
         );
         components.add_security_scheme(
             "session",
-            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(crate::auth::sessions::COOKIE))),
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(
+                crate::auth::sessions::COOKIE,
+            ))),
         );
     }
 }
@@ -145,17 +147,25 @@ pub fn app(state: AppState) -> Router {
         .route("/readyz", get(health::readyz))
         .fallback(crate::ui::fallback)
         .method_not_allowed_fallback(|| async {
-            error::problem_response(StatusCode::METHOD_NOT_ALLOWED, "this path does not accept that method; see /api/docs")
+            error::problem_response(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "this path does not accept that method; see /api/docs",
+            )
         })
         .layer(DefaultBodyLimit::max(max_body))
         .layer(axum::middleware::from_fn(crate::metrics::track))
-        .layer(always(header::STRICT_TRANSPORT_SECURITY, "max-age=31536000"))
+        .layer(always(
+            header::STRICT_TRANSPORT_SECURITY,
+            "max-age=31536000",
+        ))
         .layer(always(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .layer(always(header::X_FRAME_OPTIONS, "DENY"))
         .layer(always(header::REFERRER_POLICY, "no-referrer"))
         .layer(always(header::CONTENT_SECURITY_POLICY, CSP))
-        .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, timeout))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            timeout,
+        ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
-

@@ -54,8 +54,12 @@ pub async fn register(
     check_len("version", &request.version, 1, 64)?;
     let sensor_id = request.sensor_id.map(|id| id.to_string());
     let fail = |detail: &str| Event {
-        actor: "anonymous", action: "sensor.register", target: Some(&request.hostname),
-        source_ip: Some(ip.0.to_string()), outcome: Outcome::Failure, detail: Some(detail.to_string()),
+        actor: "anonymous",
+        action: "sensor.register",
+        target: Some(&request.hostname),
+        source_ip: Some(ip.0.to_string()),
+        outcome: Outcome::Failure,
+        detail: Some(detail.to_string()),
     };
     if !sensors::api_key_is_valid(&state.store, &request.api_key).await? {
         audit::record(&state.store, fail("wrong or rotated API key")).await?;
@@ -63,18 +67,43 @@ pub async fn register(
             "the sensor API key is wrong or was rotated; get the current key from the console (`vedette console api-key show`)".into(),
         ));
     }
-    match sensors::register(&state.store, sensor_id.as_deref(), &request.hostname, &request.version).await? {
-        Registration::Registered { sensor_id, token, expires_at } => {
+    match sensors::register(
+        &state.store,
+        sensor_id.as_deref(),
+        &request.hostname,
+        &request.version,
+    )
+    .await?
+    {
+        Registration::Registered {
+            sensor_id,
+            token,
+            expires_at,
+        } => {
             let actor = format!("sensor:{sensor_id}");
-            audit::record(&state.store, Event {
-                actor: &actor, action: "sensor.register", target: Some(&request.hostname),
-                source_ip: Some(ip.0.to_string()), outcome: Outcome::Success, detail: None,
-            }).await?;
-            Ok(Json(SensorToken { sensor_id, token, expires_at: rfc3339(expires_at) }))
+            audit::record(
+                &state.store,
+                Event {
+                    actor: &actor,
+                    action: "sensor.register",
+                    target: Some(&request.hostname),
+                    source_ip: Some(ip.0.to_string()),
+                    outcome: Outcome::Success,
+                    detail: None,
+                },
+            )
+            .await?;
+            Ok(Json(SensorToken {
+                sensor_id,
+                token,
+                expires_at: rfc3339(expires_at),
+            }))
         }
         Registration::Disabled => {
             audit::record(&state.store, fail("sensor disabled by an admin")).await?;
-            Err(ApiError::Forbidden("this sensor was disabled by an admin of the console".into()))
+            Err(ApiError::Forbidden(
+                "this sensor was disabled by an admin of the console".into(),
+            ))
         }
     }
 }
@@ -82,7 +111,17 @@ pub async fn register(
 /// Renews the caller's sensor token.
 #[utoipa::path(post, path = "/sensor/token", tag = "sensor",
     responses((status = 200, body = SensorToken), (status = 401, body = super::error::Problem)))]
-pub async fn renew(State(state): State<AppState>, SensorCaller(sensor): SensorCaller) -> Result<(StatusCode, Json<SensorToken>), ApiError> {
+pub async fn renew(
+    State(state): State<AppState>,
+    SensorCaller(sensor): SensorCaller,
+) -> Result<(StatusCode, Json<SensorToken>), ApiError> {
     let (token, expires_at) = sensors::issue_token(&state.store, &sensor.sensor_id).await?;
-    Ok((StatusCode::OK, Json(SensorToken { sensor_id: sensor.sensor_id, token, expires_at: rfc3339(expires_at) })))
+    Ok((
+        StatusCode::OK,
+        Json(SensorToken {
+            sensor_id: sensor.sensor_id,
+            token,
+            expires_at: rfc3339(expires_at),
+        }),
+    ))
 }

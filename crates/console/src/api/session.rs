@@ -79,7 +79,13 @@ pub async fn start_session(
     let session = sessions::create(&state.store, &user.id, ttl_ms, Some(&ip.0.to_string())).await?;
     let max_age = (session.expires_at - now_ms()) / 1000;
     let jar = jar.add(session_cookie(session.id, max_age));
-    Ok((jar, SessionInfo { user: user.to_api(), csrf_token: session.csrf_token }))
+    Ok((
+        jar,
+        SessionInfo {
+            user: user.to_api(),
+            csrf_token: session.csrf_token,
+        },
+    ))
 }
 
 /// Refuses the attempt if this source is over its attempt budget.
@@ -130,7 +136,9 @@ pub fn check_new_account(username: &str, password: &str) -> Result<(), ApiError>
 /// Tells whether the first admin still has to be created.
 #[utoipa::path(get, path = "/setup", tag = "setup", responses((status = 200, body = SetupStatus)))]
 pub async fn setup_status(State(state): State<AppState>) -> Result<Json<SetupStatus>, ApiError> {
-    let needs_setup = settings::get(&state.store, settings::SETUP_CODE_HASH).await?.is_some()
+    let needs_setup = settings::get(&state.store, settings::SETUP_CODE_HASH)
+        .await?
+        .is_some()
         && users::admin_count(&state.store).await? == 0;
     Ok(Json(SetupStatus { needs_setup }))
 }
@@ -150,7 +158,13 @@ pub async fn setup_complete(
     check_new_account(&request.username, &request.password)?;
     let code = request.setup_code.trim().to_ascii_uppercase();
     // Claim the code atomically: of two racing requests, only one wins.
-    if !settings::take_if_equal(&state.store, settings::SETUP_CODE_HASH, &secret::hash(&code)).await? {
+    if !settings::take_if_equal(
+        &state.store,
+        settings::SETUP_CODE_HASH,
+        &secret::hash(&code),
+    )
+    .await?
+    {
         audit::record(
             &state.store,
             Event {
@@ -168,8 +182,12 @@ pub async fn setup_complete(
         ));
     }
     let hash = hash_password(request.password).await?;
-    let Some(user) = users::create(&state.store, &request.username, &hash, Role::Admin).await? else {
-        return Err(ApiError::Conflict(format!("the user name `{}` is taken", request.username)));
+    let Some(user) = users::create(&state.store, &request.username, &hash, Role::Admin).await?
+    else {
+        return Err(ApiError::Conflict(format!(
+            "the user name `{}` is taken",
+            request.username
+        )));
     };
     users::record_login(&state.store, &user.id).await?;
     audit::record(
@@ -188,7 +206,13 @@ pub async fn setup_complete(
     Ok((StatusCode::CREATED, jar, Json(info)))
 }
 
-async fn audit_login(state: &AppState, username: &str, ip: ClientIp, outcome: Outcome, detail: &str) -> Result<(), ApiError> {
+async fn audit_login(
+    state: &AppState,
+    username: &str,
+    ip: ClientIp,
+    outcome: Outcome,
+    detail: &str,
+) -> Result<(), ApiError> {
     audit::record(
         &state.store,
         Event {
@@ -221,11 +245,25 @@ pub async fn login(
     let Some(user) = users::by_username(&state.store, &request.username).await? else {
         // Same work as for a real user, so timing does not reveal names.
         verify_password(request.password, password::dummy_hash().to_string()).await?;
-        audit_login(&state, &request.username, ip, Outcome::Failure, "unknown user").await?;
+        audit_login(
+            &state,
+            &request.username,
+            ip,
+            Outcome::Failure,
+            "unknown user",
+        )
+        .await?;
         return Err(wrong());
     };
     if let Some(until) = user.locked_until.filter(|until| *until > now_ms()) {
-        audit_login(&state, &user.username, ip, Outcome::Failure, "account locked").await?;
+        audit_login(
+            &state,
+            &user.username,
+            ip,
+            Outcome::Failure,
+            "account locked",
+        )
+        .await?;
         let minutes = ((until - now_ms()) / 60_000).max(1);
         return Err(ApiError::Locked(format!(
             "this account is locked after repeated failed sign-ins; try again in {minutes} min or ask an admin to reset the password"
@@ -233,8 +271,21 @@ pub async fn login(
     }
     if !verify_password(request.password, user.password_hash.clone()).await? {
         let lock_ms = state.config.lockout_duration.as_millis() as i64;
-        let locked = users::record_failed_login(&state.store, &user.id, state.config.lockout_threshold, lock_ms).await?;
-        audit_login(&state, &user.username, ip, Outcome::Failure, "wrong password").await?;
+        let locked = users::record_failed_login(
+            &state.store,
+            &user.id,
+            state.config.lockout_threshold,
+            lock_ms,
+        )
+        .await?;
+        audit_login(
+            &state,
+            &user.username,
+            ip,
+            Outcome::Failure,
+            "wrong password",
+        )
+        .await?;
         if locked.is_some() {
             audit::record(
                 &state.store,
@@ -244,7 +295,10 @@ pub async fn login(
                     target: Some(&user.username),
                     source_ip: Some(ip.0.to_string()),
                     outcome: Outcome::Success,
-                    detail: Some(format!("{} failed sign-ins in a row", state.config.lockout_threshold)),
+                    detail: Some(format!(
+                        "{} failed sign-ins in a row",
+                        state.config.lockout_threshold
+                    )),
                 },
             )
             .await?;
@@ -252,8 +306,17 @@ pub async fn login(
         return Err(wrong());
     }
     if user.disabled != 0 {
-        audit_login(&state, &user.username, ip, Outcome::Failure, "account disabled").await?;
-        return Err(ApiError::Forbidden("this account is disabled; ask an admin".into()));
+        audit_login(
+            &state,
+            &user.username,
+            ip,
+            Outcome::Failure,
+            "account disabled",
+        )
+        .await?;
+        return Err(ApiError::Forbidden(
+            "this account is disabled; ask an admin".into(),
+        ));
     }
     users::record_login(&state.store, &user.id).await?;
     audit_login(&state, &user.username, ip, Outcome::Success, "password").await?;
@@ -264,12 +327,22 @@ pub async fn login(
 /// The current browser session (and a fresh look at its user).
 #[utoipa::path(get, path = "/auth/session", tag = "auth",
     responses((status = 200, body = SessionInfo), (status = 401, body = super::error::Problem)))]
-pub async fn session(State(state): State<AppState>, ReadOnlyUser(user): ReadOnlyUser) -> Result<Json<SessionInfo>, ApiError> {
+pub async fn session(
+    State(state): State<AppState>,
+    ReadOnlyUser(user): ReadOnlyUser,
+) -> Result<Json<SessionInfo>, ApiError> {
     let Credential::Session { csrf_token, .. } = user.credential else {
-        return Err(ApiError::BadRequest("this request is authenticated with an API token, not a session".into()));
+        return Err(ApiError::BadRequest(
+            "this request is authenticated with an API token, not a session".into(),
+        ));
     };
-    let row = users::by_id(&state.store, &user.id).await?.ok_or_else(ApiError::unauthenticated)?;
-    Ok(Json(SessionInfo { user: row.to_api(), csrf_token }))
+    let row = users::by_id(&state.store, &user.id)
+        .await?
+        .ok_or_else(ApiError::unauthenticated)?;
+    Ok(Json(SessionInfo {
+        user: row.to_api(),
+        csrf_token,
+    }))
 }
 
 /// Signs out: ends the session and clears the cookie.
@@ -299,4 +372,3 @@ pub async fn logout(
     let jar = jar.add(session_cookie(String::new(), 0));
     Ok((StatusCode::NO_CONTENT, jar))
 }
-

@@ -56,7 +56,8 @@ pub fn sensor_commands(url: &str, key: &str, fingerprint: &str) -> (String, Stri
 fn key_info(state: &AppState, api_key: Option<String>) -> SensorKeyInfo {
     let fingerprint = state.fingerprint.get();
     let shown = api_key.clone().unwrap_or_else(|| "<API_KEY>".into());
-    let (sensor_command, docker_command) = sensor_commands(&state.console_url, &shown, &fingerprint);
+    let (sensor_command, docker_command) =
+        sensor_commands(&state.console_url, &shown, &fingerprint);
     SensorKeyInfo {
         api_key,
         console_url: state.console_url.clone(),
@@ -78,31 +79,55 @@ pub async fn console_info(State(state): State<AppState>, _user: ReadOnlyUser) ->
 
 /// The sensor API key (viewing it is audited).
 #[utoipa::path(get, path = "/settings/sensor-api-key", tag = "settings", responses((status = 200, body = SensorKeyInfo)))]
-pub async fn sensor_key(State(state): State<AppState>, ip: ClientIp, AdminUser(admin): AdminUser) -> Result<Json<SensorKeyInfo>, ApiError> {
+pub async fn sensor_key(
+    State(state): State<AppState>,
+    ip: ClientIp,
+    AdminUser(admin): AdminUser,
+) -> Result<Json<SensorKeyInfo>, ApiError> {
     let api_key = sensors::read_api_key(&state.config.data_dir);
     let current = match &api_key {
         Some(key) => sensors::api_key_is_valid(&state.store, key).await?,
         None => false,
     };
     let api_key = api_key.filter(|_| current);
-    audit::record(&state.store, Event {
-        actor: &admin.username, action: "sensor_key.view", target: None,
-        source_ip: Some(ip.0.to_string()), outcome: Outcome::Success, detail: None,
-    }).await?;
+    audit::record(
+        &state.store,
+        Event {
+            actor: &admin.username,
+            action: "sensor_key.view",
+            target: None,
+            source_ip: Some(ip.0.to_string()),
+            outcome: Outcome::Success,
+            detail: None,
+        },
+    )
+    .await?;
     Ok(Json(key_info(&state, api_key)))
 }
 
 /// Replaces the sensor API key. The old key stops working at once;
 /// registered sensors keep their identity when restarted with the new key.
 #[utoipa::path(post, path = "/settings/sensor-api-key/rotate", tag = "settings", responses((status = 200, body = SensorKeyInfo)))]
-pub async fn rotate_sensor_key(State(state): State<AppState>, ip: ClientIp, AdminUser(admin): AdminUser) -> Result<Json<SensorKeyInfo>, ApiError> {
+pub async fn rotate_sensor_key(
+    State(state): State<AppState>,
+    ip: ClientIp,
+    AdminUser(admin): AdminUser,
+) -> Result<Json<SensorKeyInfo>, ApiError> {
     let key = sensors::rotate_api_key(&state.store, &state.config.data_dir)
         .await
         .map_err(|e| ApiError::Internal(e.into()))?;
     state.auth_cache.clear();
-    audit::record(&state.store, Event {
-        actor: &admin.username, action: "sensor_key.rotate", target: None,
-        source_ip: Some(ip.0.to_string()), outcome: Outcome::Success, detail: None,
-    }).await?;
+    audit::record(
+        &state.store,
+        Event {
+            actor: &admin.username,
+            action: "sensor_key.rotate",
+            target: None,
+            source_ip: Some(ip.0.to_string()),
+            outcome: Outcome::Success,
+            detail: None,
+        },
+    )
+    .await?;
     Ok(Json(key_info(&state, Some(key))))
 }

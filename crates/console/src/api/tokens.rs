@@ -36,10 +36,18 @@ pub struct CreatedToken {
 
 /// Lists the caller's tokens.
 #[utoipa::path(get, path = "/tokens", tag = "tokens", responses((status = 200, body = Page<ApiToken>)))]
-pub async fn list(State(state): State<AppState>, ReadOnlyUser(user): ReadOnlyUser) -> Result<Json<Page<ApiToken>>, ApiError> {
+pub async fn list(
+    State(state): State<AppState>,
+    ReadOnlyUser(user): ReadOnlyUser,
+) -> Result<Json<Page<ApiToken>>, ApiError> {
     let items = api_tokens::list_for_user(&state.store, &user.id).await?;
     let total = items.len() as i64;
-    Ok(Json(Page { limit: items.len() as u64, items, total, offset: 0 }))
+    Ok(Json(Page {
+        limit: items.len() as u64,
+        items,
+        total,
+        offset: 0,
+    }))
 }
 
 /// Creates a token for the caller.
@@ -56,7 +64,11 @@ pub async fn create(
     let expires_at = match request.expires_in_days {
         None => None,
         Some(days @ 1..=365) => Some(now_ms() + i64::from(days) * 24 * 3600 * 1000),
-        Some(_) => return Err(ApiError::BadRequest("`expires_in_days` must be from 1 to 365".into())),
+        Some(_) => {
+            return Err(ApiError::BadRequest(
+                "`expires_in_days` must be from 1 to 365".into(),
+            ));
+        }
     };
     if api_tokens::count_for_user(&state.store, &user.id).await? >= api_tokens::MAX_PER_USER {
         return Err(ApiError::Conflict(format!(
@@ -65,10 +77,18 @@ pub async fn create(
         )));
     }
     let (info, token) = api_tokens::create(&state.store, &user.id, name, expires_at).await?;
-    audit::record(&state.store, Event {
-        actor: &user.username, action: "token.create", target: Some(&info.id),
-        source_ip: Some(ip.0.to_string()), outcome: Outcome::Success, detail: Some(format!("name `{name}`")),
-    }).await?;
+    audit::record(
+        &state.store,
+        Event {
+            actor: &user.username,
+            action: "token.create",
+            target: Some(&info.id),
+            source_ip: Some(ip.0.to_string()),
+            outcome: Outcome::Success,
+            detail: Some(format!("name `{name}`")),
+        },
+    )
+    .await?;
     Ok((StatusCode::CREATED, Json(CreatedToken { info, token })))
 }
 
@@ -83,12 +103,22 @@ pub async fn revoke(
 ) -> Result<StatusCode, ApiError> {
     check_len("id", &id, 1, 64)?;
     if !api_tokens::revoke(&state.store, &user.id, &id).await? {
-        return Err(ApiError::NotFound(format!("you have no token with id `{id}`")));
+        return Err(ApiError::NotFound(format!(
+            "you have no token with id `{id}`"
+        )));
     }
     state.auth_cache.clear();
-    audit::record(&state.store, Event {
-        actor: &user.username, action: "token.revoke", target: Some(&id),
-        source_ip: Some(ip.0.to_string()), outcome: Outcome::Success, detail: None,
-    }).await?;
+    audit::record(
+        &state.store,
+        Event {
+            actor: &user.username,
+            action: "token.revoke",
+            target: Some(&id),
+            source_ip: Some(ip.0.to_string()),
+            outcome: Outcome::Success,
+            detail: None,
+        },
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }

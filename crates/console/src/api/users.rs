@@ -63,8 +63,13 @@ const RESET_TTL_MS: i64 = 24 * 3600 * 1000;
 
 /// The signed-in user.
 #[utoipa::path(get, path = "/users/me", tag = "users", responses((status = 200, body = User)))]
-pub async fn me(State(state): State<AppState>, ReadOnlyUser(user): ReadOnlyUser) -> Result<Json<User>, ApiError> {
-    let row = users::by_id(&state.store, &user.id).await?.ok_or_else(ApiError::unauthenticated)?;
+pub async fn me(
+    State(state): State<AppState>,
+    ReadOnlyUser(user): ReadOnlyUser,
+) -> Result<Json<User>, ApiError> {
+    let row = users::by_id(&state.store, &user.id)
+        .await?
+        .ok_or_else(ApiError::unauthenticated)?;
     Ok(Json(row.to_api()))
 }
 
@@ -79,24 +84,47 @@ pub async fn change_password(
     Json(request): Json<PasswordChange>,
 ) -> Result<StatusCode, ApiError> {
     throttle(&state, ip, "user.password_change").await?;
-    check_len("current_password", &request.current_password, 1, password::MAX_LEN)?;
+    check_len(
+        "current_password",
+        &request.current_password,
+        1,
+        password::MAX_LEN,
+    )?;
     check_new_account(&user.username, &request.new_password)?;
-    let row = users::by_id(&state.store, &user.id).await?.ok_or_else(ApiError::unauthenticated)?;
+    let row = users::by_id(&state.store, &user.id)
+        .await?
+        .ok_or_else(ApiError::unauthenticated)?;
     if !verify_password(request.current_password, row.password_hash).await? {
-        audit::record(&state.store, Event {
-            actor: &user.username, action: "user.password_change", target: Some(&user.username),
-            source_ip: Some(ip.0.to_string()), outcome: Outcome::Failure, detail: Some("wrong current password".into()),
-        }).await?;
+        audit::record(
+            &state.store,
+            Event {
+                actor: &user.username,
+                action: "user.password_change",
+                target: Some(&user.username),
+                source_ip: Some(ip.0.to_string()),
+                outcome: Outcome::Failure,
+                detail: Some("wrong current password".into()),
+            },
+        )
+        .await?;
         return Err(ApiError::Forbidden("the current password is wrong".into()));
     }
     let hash = hash_password(request.new_password).await?;
     users::set_password(&state.store, &user.id, &hash).await?;
     sessions::revoke_all_for_user(&state.store, &user.id).await?;
     state.auth_cache.clear();
-    audit::record(&state.store, Event {
-        actor: &user.username, action: "user.password_change", target: Some(&user.username),
-        source_ip: Some(ip.0.to_string()), outcome: Outcome::Success, detail: Some("all sessions ended".into()),
-    }).await?;
+    audit::record(
+        &state.store,
+        Event {
+            actor: &user.username,
+            action: "user.password_change",
+            target: Some(&user.username),
+            source_ip: Some(ip.0.to_string()),
+            outcome: Outcome::Success,
+            detail: Some("all sessions ended".into()),
+        },
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -106,31 +134,49 @@ pub async fn change_password(
     params(("limit" = Option<u64>, Query), ("offset" = Option<u64>, Query), ("sort" = Option<String>, Query),
            ("q" = Option<String>, Query), ("role" = Option<String>, Query), ("disabled" = Option<bool>, Query)),
     responses((status = 200, body = Page<User>)))]
-pub async fn list(State(state): State<AppState>, _admin: AdminUser, QueryMap(raw): QueryMap) -> Result<Json<Page<User>>, ApiError> {
+pub async fn list(
+    State(state): State<AppState>,
+    _admin: AdminUser,
+    QueryMap(raw): QueryMap,
+) -> Result<Json<Page<User>>, ApiError> {
     let params = ListParams::parse(&raw, &users::LIST_SPEC)?;
     if let Some((_, role)) = params.filters.iter().find(|(field, _)| *field == "role")
         && Role::parse(role).is_none()
     {
-        return Err(ApiError::BadRequest("`role` must be admin, standard or read_only".into()));
+        return Err(ApiError::BadRequest(
+            "`role` must be admin, standard or read_only".into(),
+        ));
     }
-    if let Some((_, disabled)) = params.filters.iter().find(|(field, _)| *field == "disabled")
+    if let Some((_, disabled)) = params
+        .filters
+        .iter()
+        .find(|(field, _)| *field == "disabled")
         && disabled != "true"
         && disabled != "false"
     {
-        return Err(ApiError::BadRequest("`disabled` must be true or false".into()));
+        return Err(ApiError::BadRequest(
+            "`disabled` must be true or false".into(),
+        ));
     }
     Ok(Json(users::list(&state.store, &params).await?))
 }
 
 async fn target_user(state: &AppState, id: &str) -> Result<users::UserRow, ApiError> {
     check_len("id", id, 1, 64)?;
-    users::by_id(&state.store, id).await?.ok_or_else(|| ApiError::NotFound(format!("no user with id `{id}`")))
+    users::by_id(&state.store, id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no user with id `{id}`")))
 }
 
 /// Refuses a change that would leave the console without an enabled admin.
 async fn keep_an_admin(state: &AppState, target: &users::UserRow) -> Result<(), ApiError> {
-    if target.role() == Role::Admin && target.disabled == 0 && users::admin_count(&state.store).await? <= 1 {
-        return Err(ApiError::Conflict("this is the last enabled admin; make another admin first".into()));
+    if target.role() == Role::Admin
+        && target.disabled == 0
+        && users::admin_count(&state.store).await? <= 1
+    {
+        return Err(ApiError::Conflict(
+            "this is the last enabled admin; make another admin first".into(),
+        ));
     }
     Ok(())
 }
@@ -157,17 +203,39 @@ pub async fn update(
     }
     state.auth_cache.clear();
     if let Some(role) = request.role.filter(|role| *role != target.role()) {
-        audit::record(&state.store, Event {
-            actor: &admin.username, action: "user.role_change", target: Some(&target.username),
-            source_ip: Some(ip.0.to_string()), outcome: Outcome::Success,
-            detail: Some(format!("{} -> {}", target.role(), role)),
-        }).await?;
+        audit::record(
+            &state.store,
+            Event {
+                actor: &admin.username,
+                action: "user.role_change",
+                target: Some(&target.username),
+                source_ip: Some(ip.0.to_string()),
+                outcome: Outcome::Success,
+                detail: Some(format!("{} -> {}", target.role(), role)),
+            },
+        )
+        .await?;
     }
-    if let Some(disabled) = request.disabled.filter(|d| i64::from(*d) != target.disabled) {
-        audit::record(&state.store, Event {
-            actor: &admin.username, action: if disabled { "user.disable" } else { "user.enable" },
-            target: Some(&target.username), source_ip: Some(ip.0.to_string()), outcome: Outcome::Success, detail: None,
-        }).await?;
+    if let Some(disabled) = request
+        .disabled
+        .filter(|d| i64::from(*d) != target.disabled)
+    {
+        audit::record(
+            &state.store,
+            Event {
+                actor: &admin.username,
+                action: if disabled {
+                    "user.disable"
+                } else {
+                    "user.enable"
+                },
+                target: Some(&target.username),
+                source_ip: Some(ip.0.to_string()),
+                outcome: Outcome::Success,
+                detail: None,
+            },
+        )
+        .await?;
     }
     let row = target_user(&state, &id).await?;
     Ok(Json(row.to_api()))
@@ -184,15 +252,25 @@ pub async fn delete(
 ) -> Result<StatusCode, ApiError> {
     let target = target_user(&state, &id).await?;
     if target.id == admin.id {
-        return Err(ApiError::Conflict("you cannot delete your own account".into()));
+        return Err(ApiError::Conflict(
+            "you cannot delete your own account".into(),
+        ));
     }
     keep_an_admin(&state, &target).await?;
     users::delete(&state.store, &id).await?;
     state.auth_cache.clear();
-    audit::record(&state.store, Event {
-        actor: &admin.username, action: "user.delete", target: Some(&target.username),
-        source_ip: Some(ip.0.to_string()), outcome: Outcome::Success, detail: None,
-    }).await?;
+    audit::record(
+        &state.store,
+        Event {
+            actor: &admin.username,
+            action: "user.delete",
+            target: Some(&target.username),
+            source_ip: Some(ip.0.to_string()),
+            outcome: Outcome::Success,
+            detail: None,
+        },
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -208,14 +286,36 @@ pub async fn issue_reset(
 ) -> Result<(StatusCode, Json<ResetLink>), ApiError> {
     let target = target_user(&state, &id).await?;
     let expires_at = now_ms() + RESET_TTL_MS;
-    let (_, token) = one_time::create(&state.store, Purpose::PasswordReset, None, Some(&target.id), &admin.username, expires_at).await?;
+    let (_, token) = one_time::create(
+        &state.store,
+        Purpose::PasswordReset,
+        None,
+        Some(&target.id),
+        &admin.username,
+        expires_at,
+    )
+    .await?;
     sessions::revoke_all_for_user(&state.store, &target.id).await?;
     state.auth_cache.clear();
-    audit::record(&state.store, Event {
-        actor: &admin.username, action: "user.password_reset_issue", target: Some(&target.username),
-        source_ip: Some(ip.0.to_string()), outcome: Outcome::Success, detail: None,
-    }).await?;
-    Ok((StatusCode::CREATED, Json(ResetLink { token, expires_at: rfc3339(expires_at) })))
+    audit::record(
+        &state.store,
+        Event {
+            actor: &admin.username,
+            action: "user.password_reset_issue",
+            target: Some(&target.username),
+            source_ip: Some(ip.0.to_string()),
+            outcome: Outcome::Success,
+            detail: None,
+        },
+    )
+    .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(ResetLink {
+            token,
+            expires_at: rfc3339(expires_at),
+        }),
+    ))
 }
 
 /// Sets a new password with a reset link's token.
@@ -229,27 +329,55 @@ pub async fn complete_reset(
     throttle(&state, ip, "user.password_reset").await?;
     check_len("token", &request.token, 1, 128)?;
     check_len("new_password", &request.new_password, 1, password::MAX_LEN)?;
-    let refused = || ApiError::Forbidden("this reset link is unknown, expired or already used; ask an admin for a new one".into());
-    let Some(user_id) = one_time::peek(&state.store, Purpose::PasswordReset, &request.token).await?.and_then(|c| c.user_id) else {
-        audit::record(&state.store, Event {
-            actor: "anonymous", action: "user.password_reset", target: None,
-            source_ip: Some(ip.0.to_string()), outcome: Outcome::Failure, detail: Some("unknown, used or expired link".into()),
-        }).await?;
+    let refused = || {
+        ApiError::Forbidden(
+            "this reset link is unknown, expired or already used; ask an admin for a new one"
+                .into(),
+        )
+    };
+    let Some(user_id) = one_time::peek(&state.store, Purpose::PasswordReset, &request.token)
+        .await?
+        .and_then(|c| c.user_id)
+    else {
+        audit::record(
+            &state.store,
+            Event {
+                actor: "anonymous",
+                action: "user.password_reset",
+                target: None,
+                source_ip: Some(ip.0.to_string()),
+                outcome: Outcome::Failure,
+                detail: Some("unknown, used or expired link".into()),
+            },
+        )
+        .await?;
         return Err(refused());
     };
     let target = target_user(&state, &user_id).await?;
     // Check the policy before using the link up, so a weak password does not burn it.
-    password::check_policy(&target.username, &request.new_password).map_err(ApiError::BadRequest)?;
-    if one_time::consume(&state.store, Purpose::PasswordReset, &request.token).await?.is_none() {
+    password::check_policy(&target.username, &request.new_password)
+        .map_err(ApiError::BadRequest)?;
+    if one_time::consume(&state.store, Purpose::PasswordReset, &request.token)
+        .await?
+        .is_none()
+    {
         return Err(refused());
     }
     let hash = hash_password(request.new_password).await?;
     users::set_password(&state.store, &target.id, &hash).await?;
     sessions::revoke_all_for_user(&state.store, &target.id).await?;
     state.auth_cache.clear();
-    audit::record(&state.store, Event {
-        actor: &target.username, action: "user.password_reset", target: Some(&target.username),
-        source_ip: Some(ip.0.to_string()), outcome: Outcome::Success, detail: None,
-    }).await?;
+    audit::record(
+        &state.store,
+        Event {
+            actor: &target.username,
+            action: "user.password_reset",
+            target: Some(&target.username),
+            source_ip: Some(ip.0.to_string()),
+            outcome: Outcome::Success,
+            detail: None,
+        },
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }

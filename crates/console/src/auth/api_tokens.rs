@@ -99,10 +99,12 @@ pub async fn create(
 
 /// How many tokens a user holds.
 pub async fn count_for_user(store: &Store, user_id: &str) -> Result<i64, StoreError> {
-    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM api_tokens WHERE user_id = $1")
-        .bind(user_id)
-        .fetch_one(store.pool())
-        .await?)
+    Ok(
+        sqlx::query_scalar("SELECT COUNT(*) FROM api_tokens WHERE user_id = $1")
+            .bind(user_id)
+            .fetch_one(store.pool())
+            .await?,
+    )
 }
 
 /// Lists a user's tokens, newest first.

@@ -128,7 +128,11 @@ pub async fn pending_invites(store: &Store) -> Result<Vec<Invite>, StoreError> {
         .into_iter()
         .map(|row| Invite {
             id: row.id,
-            role: row.role.as_deref().and_then(Role::parse).unwrap_or(Role::ReadOnly),
+            role: row
+                .role
+                .as_deref()
+                .and_then(Role::parse)
+                .unwrap_or(Role::ReadOnly),
             expires_at: rfc3339(row.expires_at),
             created_at: rfc3339(row.created_at),
             created_by: row.created_by,
@@ -146,7 +150,11 @@ pub async fn revoke_invite(store: &Store, id: &str) -> Result<bool, StoreError> 
 }
 
 /// What a live link grants, without using it up.
-pub async fn peek(store: &Store, purpose: Purpose, token: &str) -> Result<Option<Consumed>, StoreError> {
+pub async fn peek(
+    store: &Store,
+    purpose: Purpose,
+    token: &str,
+) -> Result<Option<Consumed>, StoreError> {
     Ok(sqlx::query_as(
         "SELECT role, user_id FROM one_time_tokens \
          WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > $3",

@@ -9,30 +9,62 @@ pub const MAX_LEN: usize = 128;
 
 /// Passwords too common to accept whatever their length.
 const COMMON: &[&str] = &[
-    "password", "password1", "password123", "passw0rd", "123456789012", "1234567890",
-    "qwertyuiop", "qwerty123456", "iloveyou", "letmein", "welcome", "administrator",
-    "changeme", "vedette", "trustno1", "abc123", "superman", "dragon", "monkey", "football",
-    "baseball", "sunshine", "princess", "starwars", "whatever", "correcthorsebatterystaple",
+    "password",
+    "password1",
+    "password123",
+    "passw0rd",
+    "123456789012",
+    "1234567890",
+    "qwertyuiop",
+    "qwerty123456",
+    "iloveyou",
+    "letmein",
+    "welcome",
+    "administrator",
+    "changeme",
+    "vedette",
+    "trustno1",
+    "abc123",
+    "superman",
+    "dragon",
+    "monkey",
+    "football",
+    "baseball",
+    "sunshine",
+    "princess",
+    "starwars",
+    "whatever",
+    "correcthorsebatterystaple",
 ];
 
 /// Checks a new password against the policy. The error says what to fix.
 pub fn check_policy(username: &str, password: &str) -> Result<(), String> {
     let chars = password.chars().count();
     if chars < MIN_LEN {
-        return Err(format!("the password must have at least {MIN_LEN} characters"));
+        return Err(format!(
+            "the password must have at least {MIN_LEN} characters"
+        ));
     }
     if chars > MAX_LEN {
-        return Err(format!("the password must have at most {MAX_LEN} characters"));
+        return Err(format!(
+            "the password must have at most {MAX_LEN} characters"
+        ));
     }
     let lower = password.to_lowercase();
     if !username.is_empty() && lower.contains(&username.to_lowercase()) {
         return Err("the password must not contain the username".into());
     }
     let stripped: String = lower.chars().filter(|c| c.is_alphanumeric()).collect();
-    if COMMON.iter().any(|common| stripped == *common || lower == *common) {
+    if COMMON
+        .iter()
+        .any(|common| stripped == *common || lower == *common)
+    {
         return Err("this password is too common; choose another".into());
     }
-    if password.chars().all(|c| c == password.chars().next().unwrap_or(c)) {
+    if password
+        .chars()
+        .all(|c| c == password.chars().next().unwrap_or(c))
+    {
         return Err("the password must not repeat a single character".into());
     }
     Ok(())

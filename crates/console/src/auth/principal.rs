@@ -116,7 +116,14 @@ impl PrincipalCache {
             if entries.len() >= CACHE_MAX_ENTRIES {
                 entries.clear();
             }
-            entries.insert(key, CacheEntry { principal, cached_at: Instant::now(), expires_at_ms });
+            entries.insert(
+                key,
+                CacheEntry {
+                    principal,
+                    cached_at: Instant::now(),
+                    expires_at_ms,
+                },
+            );
         }
     }
 
@@ -158,7 +165,9 @@ async fn resolve(parts: &Parts, state: &AppState) -> Result<Principal, ApiError>
 
 async fn resolve_bearer(token: &str, state: &AppState) -> Result<Principal, ApiError> {
     if token.len() > 256 {
-        return Ok(Principal::Anonymous { refused: Some("the bearer token is malformed") });
+        return Ok(Principal::Anonymous {
+            refused: Some("the bearer token is malformed"),
+        });
     }
     let key = secret::hash(token);
     if let Some(principal) = state.auth_cache.get(&key) {
@@ -167,7 +176,10 @@ async fn resolve_bearer(token: &str, state: &AppState) -> Result<Principal, ApiE
     let (principal, expires_at) = if token.starts_with(secret::API_TOKEN_PREFIX) {
         match api_tokens::find_owner(&state.store, &key).await? {
             Some(owner) => {
-                if owner.last_used_at.is_none_or(|at| now_ms() - at > TOUCH_EVERY_MS) {
+                if owner
+                    .last_used_at
+                    .is_none_or(|at| now_ms() - at > TOUCH_EVERY_MS)
+                {
                     api_tokens::touch(&state.store, &owner.token_id).await?;
                 }
                 let user = CurrentUser {
@@ -179,24 +191,31 @@ async fn resolve_bearer(token: &str, state: &AppState) -> Result<Principal, ApiE
                 (Principal::User(user), None)
             }
             None => (
-                Principal::Anonymous { refused: Some("the API token is unknown, expired or revoked") },
+                Principal::Anonymous {
+                    refused: Some("the API token is unknown, expired or revoked"),
+                },
                 None,
             ),
         }
     } else if token.starts_with(secret::SENSOR_TOKEN_PREFIX) {
         match sensors::find_token(&state.store, &key).await? {
-            Some((sensor_id, expires_at)) => {
-                (Principal::Sensor(SensorIdentity { sensor_id }), Some(expires_at))
-            }
+            Some((sensor_id, expires_at)) => (
+                Principal::Sensor(SensorIdentity { sensor_id }),
+                Some(expires_at),
+            ),
             None => (
                 Principal::Anonymous {
-                    refused: Some("the sensor token is unknown, expired or revoked; register again"),
+                    refused: Some(
+                        "the sensor token is unknown, expired or revoked; register again",
+                    ),
                 },
                 None,
             ),
         }
     } else {
-        return Ok(Principal::Anonymous { refused: Some("the bearer token is not a Vedette token") });
+        return Ok(Principal::Anonymous {
+            refused: Some("the bearer token is not a Vedette token"),
+        });
     };
     state.auth_cache.put(key, principal.clone(), expires_at);
     Ok(principal)
@@ -204,7 +223,9 @@ async fn resolve_bearer(token: &str, state: &AppState) -> Result<Principal, ApiE
 
 async fn resolve_session(session_id: &str, state: &AppState) -> Result<Principal, ApiError> {
     if session_id.len() > 256 {
-        return Ok(Principal::Anonymous { refused: Some("the session cookie is malformed") });
+        return Ok(Principal::Anonymous {
+            refused: Some("the session cookie is malformed"),
+        });
     }
     let key = secret::hash(session_id);
     if let Some(principal) = state.auth_cache.get(&key) {
@@ -216,12 +237,19 @@ async fn resolve_session(session_id: &str, state: &AppState) -> Result<Principal
                 id: row.user_id,
                 username: row.username,
                 role: Role::parse(&row.role).unwrap_or(Role::ReadOnly),
-                credential: Credential::Session { id_hash: row.id_hash, csrf_token: row.csrf_token },
+                credential: Credential::Session {
+                    id_hash: row.id_hash,
+                    csrf_token: row.csrf_token,
+                },
             };
-            state.auth_cache.put(key, Principal::User(user.clone()), Some(row.expires_at));
+            state
+                .auth_cache
+                .put(key, Principal::User(user.clone()), Some(row.expires_at));
             Principal::User(user)
         }
-        None => Principal::Anonymous { refused: Some("the session has ended; sign in again") },
+        None => Principal::Anonymous {
+            refused: Some("the session has ended; sign in again"),
+        },
     };
     Ok(principal)
 }
@@ -229,7 +257,10 @@ async fn resolve_session(session_id: &str, state: &AppState) -> Result<Principal
 impl FromRequestParts<AppState> for Principal {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         if let Some(principal) = parts.extensions.get::<Principal>() {
             return Ok(principal.clone());
         }
@@ -245,13 +276,21 @@ fn is_safe_method(method: &Method) -> bool {
 
 /// Resolves the caller and checks they are a user with at least `min` role
 /// (and, for cookie sessions on state-changing requests, the CSRF token).
-async fn require_user(parts: &mut Parts, state: &AppState, min: Role) -> Result<CurrentUser, ApiError> {
+async fn require_user(
+    parts: &mut Parts,
+    state: &AppState,
+    min: Role,
+) -> Result<CurrentUser, ApiError> {
     match Principal::from_request_parts(parts, state).await? {
         Principal::User(user) => {
             if let Credential::Session { csrf_token, .. } = &user.credential
                 && !is_safe_method(&parts.method)
             {
-                let sent = parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("");
+                let sent = parts
+                    .headers
+                    .get(CSRF_HEADER)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("");
                 if !secret::constant_time_eq(sent, csrf_token) {
                     return Err(ApiError::Forbidden(
                         "missing or wrong X-CSRF-Token header (send the csrf_token returned at sign-in)".into(),
@@ -269,7 +308,9 @@ async fn require_user(parts: &mut Parts, state: &AppState, min: Role) -> Result<
         Principal::Sensor(_) => Err(ApiError::Forbidden(
             "sensor tokens may only call the /api/v1/sensor endpoints".into(),
         )),
-        Principal::Anonymous { refused: Some(reason) } => Err(ApiError::Unauthorized(reason.into())),
+        Principal::Anonymous {
+            refused: Some(reason),
+        } => Err(ApiError::Unauthorized(reason.into())),
         Principal::Anonymous { refused: None } => Err(ApiError::unauthenticated()),
     }
 }
@@ -313,7 +354,10 @@ pub struct SensorCaller(pub SensorIdentity);
 impl FromRequestParts<AppState> for SensorCaller {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         match Principal::from_request_parts(parts, state).await? {
             Principal::Sensor(sensor) => Ok(SensorCaller(sensor)),
             Principal::User(_) => Err(ApiError::Forbidden(

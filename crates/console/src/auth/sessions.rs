@@ -58,7 +58,11 @@ pub async fn create(
     .bind(source_ip)
     .execute(store.pool())
     .await?;
-    Ok(NewSession { id, csrf_token, expires_at })
+    Ok(NewSession {
+        id,
+        csrf_token,
+        expires_at,
+    })
 }
 
 /// Finds a live session by its id's hash. Expired sessions and sessions of

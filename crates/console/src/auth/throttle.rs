@@ -21,16 +21,20 @@ impl Throttle {
     /// Allows `per_minute` attempts per source address per minute, in bursts
     /// of up to that many.
     pub fn per_minute(per_minute: u32) -> Throttle {
-        let quota = Quota::per_minute(NonZeroU32::new(per_minute.max(1)).unwrap_or(NonZeroU32::MIN));
-        Throttle { limiter: RateLimiter::keyed(quota), clock: DefaultClock::default() }
+        let quota =
+            Quota::per_minute(NonZeroU32::new(per_minute.max(1)).unwrap_or(NonZeroU32::MIN));
+        Throttle {
+            limiter: RateLimiter::keyed(quota),
+            clock: DefaultClock::default(),
+        }
     }
 
     /// Takes one attempt for `source`; on refusal, returns the seconds until
     /// the next attempt is allowed.
     pub fn check(&self, source: IpAddr) -> Result<(), u64> {
-        self.limiter.check_key(&source).map_err(|not_until| {
-            not_until.wait_time_from(self.clock.now()).as_secs().max(1)
-        })
+        self.limiter
+            .check_key(&source)
+            .map_err(|not_until| not_until.wait_time_from(self.clock.now()).as_secs().max(1))
     }
 
     /// Forgets sources whose limit has fully recovered (bounds memory).

@@ -77,7 +77,9 @@ impl UserRow {
 /// Checks a user name: 1–64 characters of letters, digits and `._@-`.
 pub fn check_username(username: &str) -> Result<(), String> {
     if username.is_empty() || username.chars().count() > MAX_USERNAME_LEN {
-        return Err(format!("the username must have 1 to {MAX_USERNAME_LEN} characters"));
+        return Err(format!(
+            "the username must have 1 to {MAX_USERNAME_LEN} characters"
+        ));
     }
     if !username
         .chars()

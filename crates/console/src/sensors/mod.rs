@@ -62,7 +62,8 @@ pub enum KeyError {
 /// known here: just created, or read from the key file and still current.
 pub async fn ensure_api_key(store: &Store, data_dir: &Path) -> Result<Option<String>, KeyError> {
     match settings::get(store, settings::SENSOR_API_KEY_HASH).await? {
-        Some(hash) => Ok(read_api_key(data_dir).filter(|key| secret::constant_time_eq(&secret::hash(key), &hash))),
+        Some(hash) => Ok(read_api_key(data_dir)
+            .filter(|key| secret::constant_time_eq(&secret::hash(key), &hash))),
         None => rotate_api_key(store, data_dir).await.map(Some),
     }
 }
@@ -79,8 +80,10 @@ pub fn read_api_key(data_dir: &Path) -> Option<String> {
 /// working at once; registered sensors keep their ids.
 pub async fn rotate_api_key(store: &Store, data_dir: &Path) -> Result<String, KeyError> {
     let key = secret::generate(secret::SENSOR_KEY_PREFIX);
-    write_key_file(data_dir, &key)
-        .map_err(|source| KeyError::File { path: api_key_path(data_dir), source })?;
+    write_key_file(data_dir, &key).map_err(|source| KeyError::File {
+        path: api_key_path(data_dir),
+        source,
+    })?;
     settings::set(store, settings::SENSOR_API_KEY_HASH, &secret::hash(&key)).await?;
     Ok(key)
 }
@@ -119,7 +122,9 @@ pub async fn register(
     version: &str,
 ) -> Result<Registration, StoreError> {
     let now = now_ms();
-    let sensor_id = sensor_id.map(str::to_string).unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
+    let sensor_id = sensor_id
+        .map(str::to_string)
+        .unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
     let disabled: Option<i64> = sqlx::query_scalar("SELECT disabled FROM sensors WHERE id = $1")
         .bind(&sensor_id)
         .fetch_optional(store.pool())
@@ -127,13 +132,15 @@ pub async fn register(
     match disabled {
         Some(1) => return Ok(Registration::Disabled),
         Some(_) => {
-            sqlx::query("UPDATE sensors SET hostname = $1, version = $2, last_seen_at = $3 WHERE id = $4")
-                .bind(hostname)
-                .bind(version)
-                .bind(now)
-                .bind(&sensor_id)
-                .execute(store.pool())
-                .await?;
+            sqlx::query(
+                "UPDATE sensors SET hostname = $1, version = $2, last_seen_at = $3 WHERE id = $4",
+            )
+            .bind(hostname)
+            .bind(version)
+            .bind(now)
+            .bind(&sensor_id)
+            .execute(store.pool())
+            .await?;
         }
         None => {
             sqlx::query(
@@ -148,7 +155,11 @@ pub async fn register(
         }
     }
     let (token, expires_at) = issue_token(store, &sensor_id).await?;
-    Ok(Registration::Registered { sensor_id, token, expires_at })
+    Ok(Registration::Registered {
+        sensor_id,
+        token,
+        expires_at,
+    })
 }
 
 /// Issues a new token for a sensor and removes its expired ones.
@@ -172,7 +183,10 @@ pub async fn issue_token(store: &Store, sensor_id: &str) -> Result<(String, i64)
 }
 
 /// Finds the live, enabled sensor a token belongs to: (sensor id, expiry).
-pub async fn find_token(store: &Store, token_hash: &str) -> Result<Option<(String, i64)>, StoreError> {
+pub async fn find_token(
+    store: &Store,
+    token_hash: &str,
+) -> Result<Option<(String, i64)>, StoreError> {
     Ok(sqlx::query_as(
         "SELECT t.sensor_id, t.expires_at FROM sensor_tokens t JOIN sensors s ON s.id = t.sensor_id \
          WHERE t.token_hash = $1 AND t.expires_at > $2 AND s.disabled = 0",

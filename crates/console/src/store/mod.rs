@@ -33,7 +33,9 @@ pub enum Backend {
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// The database URL is not one we support.
-    #[error("unsupported database URL `{0}`: use `sqlite://PATH` or `postgres://USER:PASSWORD@HOST/DB`")]
+    #[error(
+        "unsupported database URL `{0}`: use `sqlite://PATH` or `postgres://USER:PASSWORD@HOST/DB`"
+    )]
     UnsupportedUrl(String),
     /// The database could not be reached or opened.
     #[error("cannot open the database: {0}")]
@@ -50,7 +52,9 @@ pub enum StoreError {
         source: sqlx::Error,
     },
     /// The database holds a newer schema than this binary knows.
-    #[error("the database schema is at version {found}, newer than this console supports ({supported}); upgrade Vedette")]
+    #[error(
+        "the database schema is at version {found}, newer than this console supports ({supported}); upgrade Vedette"
+    )]
     SchemaTooNew {
         /// The version found in the database.
         found: i64,
@@ -116,7 +120,10 @@ impl Store {
 
     /// The SQLite URL of the embedded store in `data_dir`.
     pub fn sqlite_url(data_dir: &Path) -> String {
-        format!("sqlite://{}?mode=rwc", data_dir.join("vedette.db").display())
+        format!(
+            "sqlite://{}?mode=rwc",
+            data_dir.join("vedette.db").display()
+        )
     }
 
     /// The connection pool.
@@ -173,6 +180,9 @@ mod tests {
             redact_url("postgres://vedette:s3cret@db:5432/vedette"),
             "postgres://vedette:***@db:5432/vedette"
         );
-        assert_eq!(redact_url("sqlite:///var/lib/x.db"), "sqlite:///var/lib/x.db");
+        assert_eq!(
+            redact_url("sqlite:///var/lib/x.db"),
+            "sqlite:///var/lib/x.db"
+        );
     }
 }

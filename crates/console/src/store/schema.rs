@@ -30,7 +30,7 @@ const MIGRATIONS: &[Migration] = &[Migration {
 }];
 
 /// A lock key only Vedette uses ("vedette" in ASCII, as a number).
-const PG_MIGRATION_LOCK: i64 = 0x7665_6465_7474_65;
+const PG_MIGRATION_LOCK: i64 = 0x0076_6564_6574_7465;
 
 fn text(name: &'static str) -> ColumnDef {
     ColumnDef::new(name).text().not_null().to_owned()
@@ -149,10 +149,26 @@ fn core_tables() -> Vec<TableCreateStatement> {
 
 fn core_indexes() -> Vec<IndexCreateStatement> {
     vec![
-        Index::create().name("sessions_user").table("sessions").col("user_id").to_owned(),
-        Index::create().name("api_tokens_user").table("api_tokens").col("user_id").to_owned(),
-        Index::create().name("audit_log_at").table("audit_log").col("at").to_owned(),
-        Index::create().name("sensor_tokens_sensor").table("sensor_tokens").col("sensor_id").to_owned(),
+        Index::create()
+            .name("sessions_user")
+            .table("sessions")
+            .col("user_id")
+            .to_owned(),
+        Index::create()
+            .name("api_tokens_user")
+            .table("api_tokens")
+            .col("user_id")
+            .to_owned(),
+        Index::create()
+            .name("audit_log_at")
+            .table("audit_log")
+            .col("at")
+            .to_owned(),
+        Index::create()
+            .name("sensor_tokens_sensor")
+            .table("sensor_tokens")
+            .col("sensor_id")
+            .to_owned(),
     ]
 }
 
@@ -212,7 +228,10 @@ async fn migrate_locked(
     let applied = applied.unwrap_or(0);
     let supported = MIGRATIONS.last().map(|m| m.version).unwrap_or(0);
     if applied > supported {
-        return Err(StoreError::SchemaTooNew { found: applied, supported });
+        return Err(StoreError::SchemaTooNew {
+            found: applied,
+            supported,
+        });
     }
     for migration in MIGRATIONS.iter().filter(|m| m.version > applied) {
         let failed = |source| StoreError::Migration {
@@ -223,21 +242,33 @@ async fn migrate_locked(
         let mut tx = conn.begin().await.map_err(failed)?;
         for table in (migration.tables)() {
             let sql = render_table(backend, &table);
-            sqlx::query(AssertSqlSafe(sql)).execute(&mut *tx).await.map_err(failed)?;
+            sqlx::query(AssertSqlSafe(sql))
+                .execute(&mut *tx)
+                .await
+                .map_err(failed)?;
         }
         for index in (migration.indexes)() {
             let sql = render_index(backend, &index);
-            sqlx::query(AssertSqlSafe(sql)).execute(&mut *tx).await.map_err(failed)?;
+            sqlx::query(AssertSqlSafe(sql))
+                .execute(&mut *tx)
+                .await
+                .map_err(failed)?;
         }
-        sqlx::query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)")
-            .bind(migration.version)
-            .bind(migration.name)
-            .bind(super::sql::now_ms())
-            .execute(&mut *tx)
-            .await
-            .map_err(failed)?;
+        sqlx::query(
+            "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
+        )
+        .bind(migration.version)
+        .bind(migration.name)
+        .bind(super::sql::now_ms())
+        .execute(&mut *tx)
+        .await
+        .map_err(failed)?;
         tx.commit().await.map_err(failed)?;
-        tracing::info!(version = migration.version, name = migration.name, "applied database migration");
+        tracing::info!(
+            version = migration.version,
+            name = migration.name,
+            "applied database migration"
+        );
     }
     Ok(())
 }

@@ -29,11 +29,21 @@ pub struct ConsoleArgs {
 #[derive(Debug, Args)]
 struct StoreArgs {
     /// Directory for the embedded store, the generated certificate and the sensor API key file.
-    #[arg(long, global = true, default_value = "/var/lib/vedette", env = "VEDETTE_DATA_DIR")]
+    #[arg(
+        long,
+        global = true,
+        default_value = "/var/lib/vedette",
+        env = "VEDETTE_DATA_DIR"
+    )]
     data_dir: PathBuf,
 
     /// Use PostgreSQL instead of the embedded SQLite store, e.g. `postgres://vedette:PASSWORD@db/vedette`.
-    #[arg(long, global = true, env = "VEDETTE_DATABASE_URL", hide_env_values = true)]
+    #[arg(
+        long,
+        global = true,
+        env = "VEDETTE_DATABASE_URL",
+        hide_env_values = true
+    )]
     database_url: Option<String>,
 }
 
@@ -162,10 +172,13 @@ fn config(store: &StoreArgs, serve: &ServeArgs) -> anyhow::Result<Config> {
     config.tls_cert = serve.tls_cert.clone();
     config.tls_key = serve.tls_key.clone();
     config.tls_reload_interval = serve.tls_reload_interval.max(Duration::from_millis(100));
-    config.metrics_listen = match serve.metrics_listen.as_str() {
-        "off" | "" => None,
-        addr => Some(addr.parse().with_context(|| format!("--metrics-listen: `{addr}` is not ADDRESS:PORT or off"))?),
-    };
+    config.metrics_listen =
+        match serve.metrics_listen.as_str() {
+            "off" | "" => None,
+            addr => Some(addr.parse().with_context(|| {
+                format!("--metrics-listen: `{addr}` is not ADDRESS:PORT or off")
+            })?),
+        };
     config.session_ttl = serve.session_ttl;
     config.lockout_threshold = serve.lockout_threshold;
     config.lockout_duration = serve.lockout_duration;
@@ -178,7 +191,10 @@ fn config(store: &StoreArgs, serve: &ServeArgs) -> anyhow::Result<Config> {
 fn read_password(from_stdin: bool) -> anyhow::Result<String> {
     if from_stdin {
         let mut line = String::new();
-        std::io::stdin().lock().read_line(&mut line).context("cannot read the password from standard input")?;
+        std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .context("cannot read the password from standard input")?;
         return Ok(line.trim_end_matches(['\r', '\n']).to_string());
     }
     if !std::io::stdin().is_terminal() {
@@ -206,13 +222,22 @@ pub async fn run(args: ConsoleArgs) -> anyhow::Result<()> {
             })
             .await
         }
-        Some(ConsoleAction::Admin { action: AdminAction::Create { username, role, password_stdin } }) => {
+        Some(ConsoleAction::Admin {
+            action:
+                AdminAction::Create {
+                    username,
+                    role,
+                    password_stdin,
+                },
+        }) => {
             let password = read_password(password_stdin)?;
             vedette_console::admin::create_user(&config, &username, &password, role.into()).await?;
             println!("created user `{username}` with role {}", Role::from(role));
             Ok(())
         }
-        Some(ConsoleAction::ApiKey { action: ApiKeyAction::Show }) => {
+        Some(ConsoleAction::ApiKey {
+            action: ApiKeyAction::Show,
+        }) => {
             match vedette_console::admin::show_api_key(&config).await? {
                 Some(key) => println!("{key}"),
                 None => anyhow::bail!(
@@ -222,10 +247,14 @@ pub async fn run(args: ConsoleArgs) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        Some(ConsoleAction::ApiKey { action: ApiKeyAction::Rotate }) => {
+        Some(ConsoleAction::ApiKey {
+            action: ApiKeyAction::Rotate,
+        }) => {
             let key = vedette_console::admin::rotate_api_key(&config).await?;
             println!("{key}");
-            eprintln!("the previous key no longer works; restart sensors with this one (they keep their identity)");
+            eprintln!(
+                "the previous key no longer works; restart sensors with this one (they keep their identity)"
+            );
             Ok(())
         }
     }
