@@ -1,0 +1,368 @@
+//! The sensor → console wire protocol, version [`PROTOCOL_VERSION`].
+//!
+//! A sensor sends [`Report`]s to `POST /api/v1/sensor/report` as JSON,
+//! compressed with zstd (`Content-Encoding: zstd`). The first report after
+//! registration, and any report the console asks for, is a **snapshot**: it
+//! replaces everything the console knows of that sensor. Every other report
+//! is a **delta**: only what changed since the previous report, with a
+//! sequence number one above it. A console that sees a gap, a replay or has
+//! lost state answers `409` with `need_snapshot`, and the sensor sends a
+//! snapshot next.
+//!
+//! Compatibility rule: fields may be added (with `#[serde(default)]`), never
+//! renamed or removed, within one protocol version.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// The protocol version this build speaks.
+pub const PROTOCOL_VERSION: u32 = 1;
+
+/// Largest compressed report the console accepts.
+pub const MAX_COMPRESSED_REPORT_BYTES: usize = 16 * 1024 * 1024;
+/// Largest decompressed report the console accepts (bounds zstd bombs).
+pub const MAX_REPORT_BYTES: usize = 128 * 1024 * 1024;
+
+/// What a sensor can see of its host.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Visibility {
+    /// The whole host: its processes, sockets in every network namespace, containers.
+    Host,
+    /// Only its own container or task (Fargate-style, no host access).
+    ContainerOnly,
+}
+
+/// One report from a sensor.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Report {
+    /// Protocol version, [`PROTOCOL_VERSION`].
+    pub protocol: u32,
+    /// The reporting sensor's id (must match its token).
+    pub sensor_id: String,
+    /// One more than the previous report's; any value for a snapshot.
+    pub sequence: u64,
+    /// True when this report replaces all the sensor's earlier state.
+    pub snapshot: bool,
+    /// When the data was collected (Unix ms).
+    pub collected_at_ms: i64,
+    /// What the sensor can see.
+    pub visibility: Visibility,
+    /// The host, when it changed (always in a snapshot).
+    #[serde(default)]
+    pub host: Option<Host>,
+    /// Processes added, changed or gone.
+    #[serde(default)]
+    pub processes: Changes<Process>,
+    /// Containers added, changed or gone.
+    #[serde(default)]
+    pub containers: Changes<Container>,
+    /// Images added, changed or gone.
+    #[serde(default)]
+    pub images: Changes<Image>,
+    /// Sockets (listening and connected) added or gone.
+    #[serde(default)]
+    pub connections: Changes<Connection>,
+}
+
+/// Items added or changed (`upsert`, whole items) and removed (`remove`, keys).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, bound(deserialize = "T: Deserialize<'de>"))]
+pub struct Changes<T> {
+    /// Items new or changed since the previous report.
+    #[serde(default)]
+    pub upsert: Vec<T>,
+    /// Keys ([`Keyed::key`]) of items gone since the previous report.
+    #[serde(default)]
+    pub remove: Vec<String>,
+}
+
+impl<T> Default for Changes<T> {
+    fn default() -> Self {
+        Changes {
+            upsert: Vec::new(),
+            remove: Vec::new(),
+        }
+    }
+}
+
+impl<T> Changes<T> {
+    /// True when nothing changed.
+    pub fn is_empty(&self) -> bool {
+        self.upsert.is_empty() && self.remove.is_empty()
+    }
+}
+
+/// Items with a stable identity within one sensor's report stream.
+pub trait Keyed {
+    /// The item's key.
+    fn key(&self) -> String;
+}
+
+/// Facts about the host.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Host {
+    /// Host name.
+    pub hostname: String,
+    /// `ID` from os-release, e.g. `debian`.
+    pub os_id: String,
+    /// `VERSION_ID` from os-release, e.g. `12`.
+    pub os_version: String,
+    /// `PRETTY_NAME` from os-release.
+    pub os_pretty_name: String,
+    /// Kernel release (`uname -r`).
+    pub kernel: String,
+    /// CPU architecture, e.g. `x86_64`.
+    pub arch: String,
+    /// Seconds since boot.
+    pub uptime_secs: u64,
+    /// Logical CPUs.
+    pub cpus: u32,
+    /// Load averages over 1, 5 and 15 minutes.
+    pub load: [f64; 3],
+    /// Total memory in bytes.
+    pub memory_total_bytes: u64,
+    /// Available memory in bytes.
+    pub memory_available_bytes: u64,
+    /// Network interfaces.
+    pub interfaces: Vec<Interface>,
+    /// Cloud instance facts, when on a cloud.
+    pub cloud: Option<Cloud>,
+}
+
+/// A network interface.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Interface {
+    /// Name, e.g. `eth0`.
+    pub name: String,
+    /// MAC address, when it has one.
+    pub mac: Option<String>,
+    /// Addresses in CIDR notation, e.g. `10.0.0.5/24`.
+    pub addresses: Vec<String>,
+}
+
+/// Where a host runs in a cloud.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Cloud {
+    /// `aws`, `gcp`, `azure` or `digitalocean`.
+    pub provider: String,
+    /// Region.
+    pub region: Option<String>,
+    /// Zone.
+    pub zone: Option<String>,
+    /// Instance id.
+    pub instance_id: Option<String>,
+    /// Instance type or size.
+    pub instance_type: Option<String>,
+    /// Account or project.
+    pub account: Option<String>,
+}
+
+/// A process.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Process {
+    /// Process id (in the host's pid namespace when the sensor sees the host).
+    pub pid: u32,
+    /// Parent process id.
+    pub ppid: u32,
+    /// Short name (`comm`).
+    pub name: String,
+    /// Command line, bounded in length.
+    pub cmdline: Vec<String>,
+    /// User name (or numeric uid when unknown).
+    pub user: String,
+    /// Executable path, when readable.
+    pub exe: Option<String>,
+    /// Start time (Unix ms).
+    pub started_at_ms: i64,
+    /// CPU use over the last interval, in percent of one core.
+    pub cpu_percent: f32,
+    /// Resident memory in bytes.
+    pub rss_bytes: u64,
+    /// Thread count.
+    pub threads: u32,
+    /// The container it runs in, from its cgroup.
+    pub container_id: Option<String>,
+    /// Its network namespace inode.
+    pub netns: Option<u64>,
+}
+
+impl Keyed for Process {
+    fn key(&self) -> String {
+        // Pids are reused: the start time tells two processes apart.
+        format!("{}@{}", self.pid, self.started_at_ms)
+    }
+}
+
+/// A container.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Container {
+    /// Full container id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Image reference it was started from.
+    pub image: String,
+    /// Image id.
+    pub image_id: String,
+    /// `running`, `exited`, `paused`…
+    pub state: String,
+    /// Labels.
+    pub labels: BTreeMap<String, String>,
+    /// Published ports.
+    pub ports: Vec<PortMapping>,
+    /// Networks and addresses.
+    pub networks: Vec<ContainerNetwork>,
+    /// Main process id on the host.
+    pub pid: Option<u32>,
+    /// Creation time (Unix ms).
+    pub created_at_ms: i64,
+    /// Start time (Unix ms).
+    pub started_at_ms: Option<i64>,
+}
+
+impl Keyed for Container {
+    fn key(&self) -> String {
+        self.id.clone()
+    }
+}
+
+/// A published port of a container.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct PortMapping {
+    /// Port inside the container.
+    pub container_port: u16,
+    /// `tcp` or `udp`.
+    pub protocol: String,
+    /// Host address it is published on.
+    pub host_ip: Option<String>,
+    /// Host port.
+    pub host_port: Option<u16>,
+}
+
+/// A container's network attachment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct ContainerNetwork {
+    /// Network name.
+    pub name: String,
+    /// The container's address on it.
+    pub ip: Option<String>,
+}
+
+/// A container image present on the host.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Image {
+    /// Image id.
+    pub id: String,
+    /// Repository tags.
+    pub tags: Vec<String>,
+    /// Repository digests.
+    pub digests: Vec<String>,
+    /// Size in bytes.
+    pub size_bytes: u64,
+    /// Creation time (Unix ms).
+    pub created_at_ms: i64,
+}
+
+impl Keyed for Image {
+    fn key(&self) -> String {
+        self.id.clone()
+    }
+}
+
+/// A transport protocol.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Transport {
+    /// TCP.
+    Tcp,
+    /// UDP.
+    Udp,
+}
+
+/// A socket: listening, or one end of a connection.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Connection {
+    /// TCP or UDP.
+    pub transport: Transport,
+    /// True for a listening socket (then `remote` is absent).
+    pub listening: bool,
+    /// Local address and port, e.g. `10.0.0.5:443` or `[::1]:8080`.
+    pub local: String,
+    /// Remote address and port of a connected socket.
+    pub remote: Option<String>,
+    /// Owning process, when known.
+    pub pid: Option<u32>,
+    /// Network namespace inode of the socket.
+    pub netns: Option<u64>,
+}
+
+impl Keyed for Connection {
+    fn key(&self) -> String {
+        format!(
+            "{:?}|{}|{}|{}",
+            self.transport,
+            self.local,
+            self.remote.as_deref().unwrap_or("*"),
+            self.netns.unwrap_or(0)
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reports_round_trip_and_reject_unknown_fields() {
+        let report = Report {
+            protocol: PROTOCOL_VERSION,
+            sensor_id: "s".into(),
+            sequence: 7,
+            snapshot: false,
+            collected_at_ms: 1,
+            visibility: Visibility::Host,
+            host: None,
+            processes: Changes {
+                upsert: vec![Process {
+                    pid: 1,
+                    ..Default::default()
+                }],
+                remove: vec!["2@0".into()],
+            },
+            containers: Changes::default(),
+            images: Changes::default(),
+            connections: Changes::default(),
+        };
+        let json = serde_json::to_string(&report).unwrap();
+        assert_eq!(serde_json::from_str::<Report>(&json).unwrap(), report);
+        let tampered = json.replacen("\"sequence\"", "\"admin\":true,\"sequence\"", 1);
+        assert!(serde_json::from_str::<Report>(&tampered).is_err());
+    }
+
+    #[test]
+    fn keys_distinguish_reused_pids() {
+        let a = Process {
+            pid: 10,
+            started_at_ms: 1,
+            ..Default::default()
+        };
+        let b = Process {
+            pid: 10,
+            started_at_ms: 2,
+            ..Default::default()
+        };
+        assert_ne!(a.key(), b.key());
+    }
+}
