@@ -185,10 +185,14 @@ impl DirSource {
                 }
                 scope.spawn(move |scope| self.walk_dir(scope, child, ctx));
             } else if file_type.is_file() {
+                // Several catalogers may ask: one `stat` at most.
+                let cached = std::sync::OnceLock::new();
                 let meta = || {
-                    entry.metadata().ok().map(|m| FileMeta {
-                        size: m.size(),
-                        mode: m.permissions().mode(),
+                    *cached.get_or_init(|| {
+                        entry.metadata().ok().map(|m| FileMeta {
+                            size: m.size(),
+                            mode: m.permissions().mode(),
+                        })
                     })
                 };
                 let info = FileInfo::new(&child, &meta);
