@@ -11,14 +11,21 @@
 //! * [`matcher`]: the in-memory [`matcher::Matcher`] that finds the
 //!   advisories affecting a package, distro- and source-package-aware.
 //! * [`purl`]: package URLs (from SBOMs of other tools) to matcher queries.
+//! * [`enrich`]: NVD CVE 2.0, FIRST EPSS and CISA KEV readers.
+//! * [`db`]: the signed, versioned DB file: building it from a feed
+//!   directory, reading and verifying it, installing it atomically, and the
+//!   loaded [`db::VulnDb`] (matcher plus merged problems with enrichment).
 //!
 //! Architecture invariant: this crate does no network I/O and needs no
-//! async runtime; feeds are read from files the caller names.
+//! async runtime; feeds and DB files are read from (and written to) paths
+//! the caller names. Downloading a published DB is the binary's job.
 
 #![deny(missing_docs)]
 
 pub mod advisory;
+pub mod db;
 pub mod distro;
+pub mod enrich;
 pub mod matcher;
 pub mod osv;
 pub mod purl;

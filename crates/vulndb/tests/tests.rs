@@ -11,5 +11,7 @@ mod osv_reference;
 mod distro_feeds;
 // The matcher on real advisories: ecosystems, distros, source packages, states.
 mod matcher;
+// The DB file: build from the real feeds, round trip, enrichment, tampering.
+mod db;
 // Version orderings agree with the reference library on real versions.
 mod version_reference;
