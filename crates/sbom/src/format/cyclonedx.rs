@@ -1,6 +1,7 @@
 //! CycloneDX 1.6 JSON (<https://cyclonedx.org/docs/1.6/json/>).
 //!
-//! Each package is a `library` component with its purl, licenses (by name)
+//! Each package is a `library` component with its purl, licenses (an SPDX
+//! `expression` when the package declares one valid expression, else by name)
 //! and Vedette properties (`vedette:cataloger`, `vedette:location`,
 //! `vedette:source-name`, `vedette:kernel`, …); the distro is an
 //! `operating-system` component. Reading accepts any CycloneDX JSON
@@ -39,7 +40,9 @@ pub fn write(sbom: &Sbom) -> Value {
             "purl": p.purl,
             "properties": properties(p),
         });
-        if !p.licenses.is_empty() {
+        if let Some(expression) = super::spdx_expression(p) {
+            c["licenses"] = json!([{"expression": expression}]);
+        } else if !p.licenses.is_empty() {
             c["licenses"] = p
                 .licenses
                 .iter()

@@ -60,6 +60,16 @@ fn now_rfc3339() -> String {
         .unwrap_or_default()
 }
 
+/// The package's licence as one valid SPDX expression (`MIT`,
+/// `Apache-2.0 OR MIT`), when it declares exactly one and it is one.
+pub(crate) fn spdx_expression(p: &Package) -> Option<&str> {
+    match p.licenses.as_slice() {
+        // `::spdx` is the crate, not the sibling writer module.
+        [only] if ::spdx::Expression::parse(only).is_ok() => Some(only.as_str()),
+        _ => None,
+    }
+}
+
 /// Applies `vedette:*` properties (written by our writers) to a package.
 fn properties_to_package(props: &[(String, String)], p: &mut Package) {
     for (name, value) in props {

@@ -1,9 +1,9 @@
 //! SPDX 2.3 JSON (<https://spdx.github.io/spdx-spec/v2.3/>).
 //!
 //! Each package is an SPDX package with a `purl` external reference and no
-//! file analysis; licenses found in package metadata are not always SPDX
-//! expressions, so they go to `licenseComments` and `licenseDeclared` stays
-//! `NOASSERTION`. The distro is a package whose primary purpose is
+//! file analysis. `licenseDeclared` is the package's licence when it is one
+//! valid SPDX expression; other declared licences (free text, several) go
+//! to `licenseComments` with `licenseDeclared` `NOASSERTION`. The distro is a package whose primary purpose is
 //! `OPERATING_SYSTEM`. Reading accepts any SPDX 2.x JSON document and
 //! rebuilds packages from their purls.
 
@@ -38,13 +38,13 @@ pub fn write(sbom: &Sbom) -> Value {
             "downloadLocation": "NOASSERTION",
             "filesAnalyzed": false,
             "licenseConcluded": "NOASSERTION",
-            "licenseDeclared": "NOASSERTION",
+            "licenseDeclared": super::spdx_expression(p).unwrap_or("NOASSERTION"),
             "copyrightText": "NOASSERTION",
             "primaryPackagePurpose": "LIBRARY",
             "sourceInfo": source_info(p),
             "externalRefs": [{"referenceCategory": "PACKAGE-MANAGER", "referenceType": "purl", "referenceLocator": p.purl}],
         });
-        if !p.licenses.is_empty() {
+        if super::spdx_expression(p).is_none() && !p.licenses.is_empty() {
             pkg["licenseComments"] = json!(format!("declared: {}", p.licenses.join("; ")));
         }
         packages.push(pkg);
@@ -149,7 +149,10 @@ pub fn read(doc: &Value) -> Result<Sbom, Error> {
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
         properties_to_package(&props, &mut p);
-        if let Some(l) = text("licenseComments").strip_prefix("declared: ") {
+        let declared = text("licenseDeclared");
+        if !declared.is_empty() && declared != "NOASSERTION" && declared != "NONE" {
+            p.licenses = vec![declared];
+        } else if let Some(l) = text("licenseComments").strip_prefix("declared: ") {
             p.licenses = l.split("; ").map(str::to_string).collect();
         }
         if sbom.distro.is_none() && p.is_os_package() {
