@@ -62,6 +62,12 @@ fn cyclonedx_validates_and_reads_back() -> TestResult {
     let json = format::to_json(&sbom, Format::CycloneDx);
     std::fs::write(&path, &json)?;
     validate("cyclonedx", &path);
+    // Valid SPDX expressions (the rpm test packages' `MIT`) are expressions;
+    // free text would be a name.
+    assert!(
+        json.contains(r#""expression": "MIT""#),
+        "no SPDX expression in the CycloneDX output"
+    );
     let back = format::read(json.as_bytes())?;
     assert_eq!(back.packages, sbom.packages);
     assert_eq!(
@@ -79,6 +85,10 @@ fn spdx_validates_and_reads_back() -> TestResult {
     let json = format::to_json(&sbom, Format::Spdx);
     std::fs::write(&path, &json)?;
     validate("spdx", &path);
+    assert!(
+        json.contains(r#""licenseDeclared": "Apache-2.0""#),
+        "no declared licence in the SPDX output"
+    );
     let back = format::read(json.as_bytes())?;
     assert_eq!(back.packages.len(), sbom.packages.len());
     for (a, b) in back.packages.iter().zip(&sbom.packages) {
