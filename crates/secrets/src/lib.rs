@@ -1,0 +1,46 @@
+//! Vedette's secret scanning engine.
+//!
+//! The crate turns bytes and directory trees into redacted [`Finding`]s:
+//!
+//! * [`Ruleset`] holds detection rules: the built-in set ([`Ruleset::builtin`], an embedded TOML
+//!   file with more than 150 rules) optionally merged with a user file
+//!   ([`Ruleset::merge`], [`RuleFile::from_toml`]) that adds, overrides and disables rules.
+//! * [`Scanner`] compiles a ruleset once (regex size limits, a case-insensitive Aho–Corasick
+//!   keyword prefilter) and scans: [`Scanner::scan_bytes`] for one buffer,
+//!   [`Scanner::scan_path`] for a file or a directory tree walked in parallel.
+//! * [`Finding`] carries the rule, location, a masked preview and the SHA-256 of the secret.
+//!   The raw secret is never stored in any type of this crate, so it cannot leak through
+//!   serialization, `Debug` output, logs or errors.
+//!
+//! ```
+//! use vedette_secrets::{Ruleset, ScanOptions, Scanner};
+//!
+//! let scanner = Scanner::new(Ruleset::builtin().unwrap(), ScanOptions::default()).unwrap();
+//! let text = b"GITHUB_TOKEN=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\n";
+//! let findings = scanner.scan_bytes("ci.env".as_ref(), text);
+//! assert_eq!(findings[0].rule_id, "github-pat-classic");
+//! assert_eq!(findings[0].line, 1);
+//! assert!(!format!("{findings:?}").contains("zQWBuTSOoRi4A9spHcVY5ncnsDkxkJ"));
+//! ```
+#![deny(missing_docs)]
+
+mod allowlist;
+mod archive;
+mod entropy;
+mod error;
+mod finding;
+mod rules;
+mod scanner;
+mod validate;
+mod walk;
+
+pub use allowlist::AllowlistSpec;
+pub use entropy::shannon_entropy;
+pub use error::{RuleError, RuleErrorKind};
+pub use finding::{Confidence, Finding, Severity, mask_secret};
+pub use rules::{Examples, RuleFile, RuleSpec, Ruleset};
+pub use scanner::{ArchiveLimits, ScanOptions, Scanner};
+pub use validate::Validator;
+pub use walk::{
+    FileError, FileErrorKind, ProgressEvent, ScanReport, ScanStats, SkipReason, SkippedFile,
+};
