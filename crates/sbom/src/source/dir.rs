@@ -10,15 +10,18 @@
 //! Kernels older than 5.6 lack `openat2`: links are then resolved in user
 //! space the same way (see [`DirSource::without_openat2`]), without the
 //! protection against concurrent swaps.
-//! The walk itself never follows symbolic links, and skips `/proc`, `/sys`
-//! and `/dev` of the scanned root.
+//! The walk itself opens every directory relative to its parent's
+//! descriptor with `O_NOFOLLOW`, so it never follows symbolic links, and
+//! skips `/proc`, `/sys` and `/dev` of the scanned root.
 
 use std::fs::File;
 use std::io::Read;
-use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
-use rustix::fs::{Mode, OFlags, ResolveFlags};
+use std::os::fd::OwnedFd;
+use std::sync::{Arc, OnceLock};
+
+use rustix::fs::{AtFlags, Dir, FileType, Mode, OFlags, ResolveFlags};
 
 use super::{FileInfo, FileMeta, Source, VisitFn, WantFn};
 use crate::{Diagnostic, Error};
@@ -155,62 +158,127 @@ impl DirSource {
         Ok(file)
     }
 
-    /// Walks one directory; subdirectories are walked in parallel.
-    fn walk_dir<'s>(&'s self, scope: &rayon::Scope<'s>, path: String, ctx: &'s WalkCtx<'s>) {
-        let real = self.root.join(path.trim_start_matches('/'));
-        let entries = match std::fs::read_dir(&real) {
-            Ok(entries) => entries,
-            Err(e) => {
-                (ctx.report)(Diagnostic {
-                    path,
-                    cataloger: String::new(),
-                    message: format!("cannot list directory: {e}"),
-                });
-                return;
-            }
+    /// Walks one directory, open as `dir`; subdirectories are walked in
+    /// parallel. Everything is opened relative to the parent directory's
+    /// descriptor with `O_NOFOLLOW`: no path is looked up from the root
+    /// again (cheaper for the kernel), and a directory swapped for a
+    /// symbolic link during the walk is not followed.
+    fn walk_dir<'s>(
+        &'s self,
+        scope: &rayon::Scope<'s>,
+        dir: OwnedFd,
+        path: String,
+        ctx: &'s WalkCtx<'s>,
+    ) {
+        let report = |path: String, message: String| {
+            (ctx.report)(Diagnostic {
+                path,
+                cataloger: String::new(),
+                message,
+            })
         };
-        for entry in entries.flatten() {
-            let Ok(file_type) = entry.file_type() else {
-                continue;
-            };
-            let name = entry.file_name();
-            let child = if path == "/" {
-                format!("/{}", name.to_string_lossy())
-            } else {
-                format!("{path}/{}", name.to_string_lossy())
-            };
-            if file_type.is_dir() {
-                if self.skip.iter().any(|s| s == &child) {
-                    continue;
+        let mut reader = match Dir::new(dir) {
+            Ok(reader) => reader,
+            Err(e) => return report(path, format!("cannot list directory: {e}")),
+        };
+        let mut entries: Vec<(Vec<u8>, FileType)> = Vec::new();
+        while let Some(entry) = reader.read() {
+            match entry {
+                Ok(entry) => {
+                    let name = entry.file_name().to_bytes();
+                    if name != b"." && name != b".." {
+                        entries.push((name.to_vec(), entry.file_type()));
+                    }
                 }
-                scope.spawn(move |scope| self.walk_dir(scope, child, ctx));
-            } else if file_type.is_file() {
-                // Several catalogers may ask: one `stat` at most.
-                let cached = std::sync::OnceLock::new();
-                let meta = || {
-                    *cached.get_or_init(|| {
-                        entry.metadata().ok().map(|m| FileMeta {
-                            size: m.size(),
-                            mode: m.permissions().mode(),
-                        })
-                    })
-                };
-                let info = FileInfo::new(&child, &meta);
-                let tag = (ctx.want)(&info);
-                if tag == 0 {
-                    continue;
-                }
-                match self.open_in_root(&child) {
-                    Ok(mut file) => (ctx.visit)(&child, tag, &mut file),
-                    Err(e) => (ctx.report)(Diagnostic {
-                        path: child,
-                        cataloger: String::new(),
-                        message: e.to_string(),
-                    }),
+                Err(e) => {
+                    report(path.clone(), format!("cannot list directory: {e}"));
+                    break;
                 }
             }
-            // Symbolic links, devices, FIFOs and sockets are never followed
-            // or opened by the walk.
+        }
+        // Children hold the directory open until they have opened themselves.
+        let dir = Arc::new(reader);
+        for (name, mut file_type) in entries {
+            let Ok(fd) = dir.fd() else { return };
+            if file_type == FileType::Unknown {
+                // Some filesystems do not fill in the type: ask.
+                match rustix::fs::statat(fd, name.as_slice(), AtFlags::SYMLINK_NOFOLLOW) {
+                    Ok(st) => file_type = FileType::from_raw_mode(st.st_mode),
+                    Err(_) => continue,
+                }
+            }
+            let child = if path == "/" {
+                format!("/{}", String::from_utf8_lossy(&name))
+            } else {
+                format!("{path}/{}", String::from_utf8_lossy(&name))
+            };
+            match file_type {
+                FileType::Directory => {
+                    if self.skip.iter().any(|s| s == &child) {
+                        continue;
+                    }
+                    let parent = Arc::clone(&dir);
+                    scope.spawn(move |scope| {
+                        let opened = parent.fd().and_then(|fd| {
+                            rustix::fs::openat(
+                                fd,
+                                name.as_slice(),
+                                OFlags::RDONLY
+                                    | OFlags::DIRECTORY
+                                    | OFlags::NOFOLLOW
+                                    | OFlags::CLOEXEC,
+                                Mode::empty(),
+                            )
+                        });
+                        drop(parent);
+                        match opened {
+                            Ok(fd) => self.walk_dir(scope, fd, child, ctx),
+                            Err(e) => report(child, format!("cannot open directory: {e}")),
+                        }
+                    });
+                }
+                FileType::RegularFile => {
+                    // Several catalogers may ask: one `stat` at most.
+                    let cached = OnceLock::new();
+                    let meta = || {
+                        *cached.get_or_init(|| {
+                            rustix::fs::statat(fd, name.as_slice(), AtFlags::SYMLINK_NOFOLLOW)
+                                .ok()
+                                .map(|st| FileMeta {
+                                    size: st.st_size as u64,
+                                    mode: st.st_mode,
+                                })
+                        })
+                    };
+                    let info = FileInfo::new(&child, &meta);
+                    let tag = (ctx.want)(&info);
+                    if tag == 0 {
+                        continue;
+                    }
+                    let flags = OFlags::RDONLY
+                        | OFlags::CLOEXEC
+                        | OFlags::NONBLOCK
+                        | OFlags::NOCTTY
+                        | OFlags::NOFOLLOW;
+                    let opened = rustix::fs::openat(fd, name.as_slice(), flags, Mode::empty())
+                        .map_err(|e| Error::io(&child, e.into()))
+                        .map(File::from)
+                        .and_then(|file| match file.metadata() {
+                            Ok(m) if m.is_file() => Ok(file),
+                            Ok(_) => Err(Error::NotRegular {
+                                path: child.clone(),
+                            }),
+                            Err(e) => Err(Error::io(&child, e)),
+                        });
+                    match opened {
+                        Ok(mut file) => (ctx.visit)(&child, tag, &mut file),
+                        Err(e) => report(child, e.to_string()),
+                    }
+                }
+                // Symbolic links, devices, FIFOs and sockets are never
+                // followed or opened by the walk.
+                _ => {}
+            }
         }
     }
 }
@@ -238,7 +306,14 @@ impl Source for DirSource {
             visit,
             report,
         };
-        rayon::scope(|scope| self.walk_dir(scope, "/".to_string(), &ctx));
+        let root = rustix::fs::openat(
+            &self.root_fd,
+            ".",
+            OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+            Mode::empty(),
+        )
+        .map_err(|e| Error::io(&self.root.display().to_string(), e.into()))?;
+        rayon::scope(|scope| self.walk_dir(scope, root, "/".to_string(), &ctx));
         Ok(())
     }
 
