@@ -21,6 +21,8 @@ pub enum Validator {
     AzureStorageKey,
     /// A Discord bot token: the first dot-separated part is the base64 of a numeric user id.
     DiscordBot,
+    /// HTTP Basic / Docker `auth` credentials: standard base64 of printable `user:password`.
+    BasicAuth,
 }
 
 impl Validator {
@@ -31,6 +33,7 @@ impl Validator {
             Validator::Jwt => "jwt",
             Validator::AzureStorageKey => "azure_storage_key",
             Validator::DiscordBot => "discord_bot",
+            Validator::BasicAuth => "basic_auth",
         }
     }
 
@@ -44,6 +47,7 @@ impl Validator {
                 .map(|b| b.len() == 64)
                 .unwrap_or(false),
             Validator::DiscordBot => discord_bot(secret),
+            Validator::BasicAuth => basic_auth(secret),
         }
     }
 }
@@ -106,6 +110,18 @@ fn discord_bot(token: &[u8]) -> bool {
     }
 }
 
+fn basic_auth(secret: &[u8]) -> bool {
+    match STANDARD.decode(secret) {
+        Ok(plain) => {
+            let printable = plain.iter().all(|b| (0x20..0x7f).contains(b));
+            let colon = plain.iter().position(|&b| b == b':');
+            // A user may be empty (token-only registries) but the password may not.
+            printable && colon.is_some_and(|i| i + 1 < plain.len())
+        }
+        Err(_) => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -132,6 +148,14 @@ mod tests {
         assert!(Validator::AzureStorageKey.check(key.as_bytes()));
         let short = STANDARD.encode([7u8; 48]);
         assert!(!Validator::AzureStorageKey.check(short.as_bytes()));
+    }
+
+    #[test]
+    fn basic_auth_needs_user_colon_password() {
+        assert!(Validator::BasicAuth.check(STANDARD.encode("ci:s3cr3t-value").as_bytes()));
+        assert!(!Validator::BasicAuth.check(STANDARD.encode("no colon").as_bytes()));
+        assert!(!Validator::BasicAuth.check(STANDARD.encode("user:").as_bytes()));
+        assert!(!Validator::BasicAuth.check(b"not base64!"));
     }
 
     #[test]
