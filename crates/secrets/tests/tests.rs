@@ -2,5 +2,10 @@
 //! trees with planted secrets and look-alikes, redaction of every output, user rule files and
 //! hostile inputs.
 
+// Deterministic random tokens and file helpers.
+mod util;
+
 // Every rule's positive and negative examples, and rule-set invariants.
 mod rule_examples;
+// Generated source trees with planted secrets and look-alikes; redaction of every output.
+mod trees;
