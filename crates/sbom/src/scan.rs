@@ -104,8 +104,8 @@ pub fn catalog_image_stream(
     diagnostics.extend(streamed.problems);
     let distro = streamed
         .os_release
-        .as_deref()
-        .and_then(|bytes| os_release::parse(&String::from_utf8_lossy(bytes)));
+        .as_ref()
+        .and_then(|(path, bytes)| os_release::parse_any(path, &String::from_utf8_lossy(bytes)));
     // Only what was found in files visible in the final image counts.
     let mut packages = Vec::new();
     let mut owned = HashSet::new();
@@ -187,9 +187,9 @@ fn run_catalogers(
 
 /// Reads os-release from its usual places.
 fn read_distro(source: &dyn Source, diagnostics: &mut Vec<Diagnostic>) -> Option<Distro> {
-    for path in os_release::PATHS {
+    for path in os_release::ALL_PATHS {
         match source.read_file(path, OS_RELEASE_LIMIT) {
-            Ok(bytes) => return os_release::parse(&String::from_utf8_lossy(&bytes)),
+            Ok(bytes) => return os_release::parse_any(path, &String::from_utf8_lossy(&bytes)),
             Err(Error::Io { source: e, .. }) if e.kind() == std::io::ErrorKind::NotFound => {}
             Err(e) => diagnostics.push(Diagnostic {
                 path: path.to_string(),

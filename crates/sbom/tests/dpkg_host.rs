@@ -85,3 +85,38 @@ fn a_jar_owned_by_a_debian_package_is_not_a_second_package() -> TestResult {
     assert!(sbom.packages.iter().any(|p| p.name == "liblog4j2-java"));
     Ok(())
 }
+
+#[test]
+fn a_root_without_os_release_falls_back_on_debian_version() -> TestResult {
+    let text = std::fs::read_to_string("/etc/debian_version")
+        .map_err(|e| format!("/etc/debian_version: {e}"))?;
+    let major = text
+        .trim()
+        .split('.')
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    let root = tempfile::tempdir()?;
+    let r = root.path();
+    std::fs::create_dir_all(r.join("etc"))?;
+    std::fs::create_dir_all(r.join("var/lib/dpkg"))?;
+    std::fs::copy("/etc/debian_version", r.join("etc/debian_version"))?;
+    std::fs::copy("/var/lib/dpkg/status", r.join("var/lib/dpkg/status"))?;
+    let sbom = vedette_sbom::catalog(&vedette_sbom::source::DirSource::open(r)?)?;
+    let distro = sbom.distro.ok_or("no distro from /etc/debian_version")?;
+    assert_eq!(
+        (distro.id.as_str(), distro.version_id.as_str()),
+        ("debian", major.as_str())
+    );
+    let bash = sbom
+        .packages
+        .iter()
+        .find(|p| p.name == "bash")
+        .ok_or("bash")?;
+    assert!(
+        bash.purl.contains(&format!("distro=debian-{major}")),
+        "{}",
+        bash.purl
+    );
+    Ok(())
+}

@@ -10,6 +10,67 @@ use vedette_model::package::Distro;
 /// Where os-release lives, in the order the specification says to look.
 pub const PATHS: [&str; 2] = ["/etc/os-release", "/usr/lib/os-release"];
 
+/// Every file that names the distro, best first: os-release, then the
+/// older per-distro files of images that lack it (old CentOS, minimal
+/// Debian or Alpine roots).
+pub const ALL_PATHS: [&str; 5] = [
+    "/etc/os-release",
+    "/usr/lib/os-release",
+    "/etc/alpine-release",
+    "/etc/redhat-release",
+    "/etc/debian_version",
+];
+
+/// Parses any file of [`ALL_PATHS`], told apart by `path`.
+pub fn parse_any(path: &str, text: &str) -> Option<Distro> {
+    let first = text.lines().next().unwrap_or("").trim();
+    match path {
+        "/etc/alpine-release" if !first.is_empty() => Some(Distro {
+            id: "alpine".into(),
+            version_id: first.to_string(),
+            pretty_name: format!("Alpine Linux {first}"),
+            ..Distro::default()
+        }),
+        "/etc/redhat-release" => parse_redhat_release(first),
+        "/etc/debian_version" if !first.is_empty() => Some(Distro {
+            id: "debian".into(),
+            // `12.11` is a point release of 12; `trixie/sid` names no release.
+            version_id: first
+                .split('.')
+                .next()
+                .filter(|v| v.chars().all(|c| c.is_ascii_digit()))
+                .unwrap_or("")
+                .to_string(),
+            pretty_name: format!("Debian GNU/Linux {first}"),
+            ..Distro::default()
+        }),
+        _ => parse(text),
+    }
+}
+
+/// `CentOS Linux release 7.9.2009 (Core)`, `Red Hat Enterprise Linux Server
+/// release 7.9 (Maipo)`, `Fedora release 38 (Thirty Eight)`.
+fn parse_redhat_release(line: &str) -> Option<Distro> {
+    let (name, rest) = line.split_once(" release ")?;
+    let version = rest.split_whitespace().next()?.to_string();
+    let (id, like): (&str, &[&str]) = match name {
+        n if n.starts_with("CentOS") => ("centos", &["rhel", "fedora"]),
+        n if n.starts_with("Red Hat") => ("rhel", &["fedora"]),
+        n if n.starts_with("Fedora") => ("fedora", &[]),
+        n if n.starts_with("Rocky") => ("rocky", &["rhel", "centos", "fedora"]),
+        n if n.starts_with("AlmaLinux") => ("almalinux", &["rhel", "centos", "fedora"]),
+        n if n.starts_with("Oracle") => ("ol", &["fedora"]),
+        _ => return None,
+    };
+    Some(Distro {
+        id: id.to_string(),
+        version_id: version,
+        id_like: like.iter().map(|s| s.to_string()).collect(),
+        pretty_name: line.to_string(),
+        version_codename: None,
+    })
+}
+
 /// Parses os-release text; `None` when it has no `ID`.
 pub fn parse(text: &str) -> Option<Distro> {
     let mut distro = Distro::default();
@@ -62,6 +123,27 @@ mod tests {
         assert!(!d.id.is_empty());
         assert!(!d.pretty_name.is_empty());
         Ok(())
+    }
+
+    #[test]
+    fn older_release_files() {
+        let d = parse_any("/etc/redhat-release", "CentOS release 6.10 (Final)\n").expect("centos");
+        assert_eq!((d.id.as_str(), d.version_id.as_str()), ("centos", "6.10"));
+        assert!(d.is_like("rhel"));
+        let d = parse_any("/etc/alpine-release", "3.19.1\n").expect("alpine");
+        assert_eq!(d.purl_qualifier(), "alpine-3.19.1");
+        let d = parse_any("/etc/debian_version", "12.11\n").expect("debian");
+        assert_eq!(d.purl_qualifier(), "debian-12");
+        let d = parse_any("/etc/debian_version", "trixie/sid\n").expect("debian");
+        assert_eq!(d.purl_qualifier(), "debian");
+        assert!(parse_any("/etc/redhat-release", "something else").is_none());
+        // This machine's own file, when it has one.
+        if let Ok(text) = std::fs::read_to_string("/etc/debian_version") {
+            assert_eq!(
+                parse_any("/etc/debian_version", &text).map(|d| d.id),
+                Some("debian".into())
+            );
+        }
     }
 
     #[test]

@@ -33,8 +33,9 @@ pub type FileKey = (String, u64);
 pub struct Streamed {
     /// Keys of the regular files visible in the final image.
     pub survivors: HashSet<FileKey>,
-    /// Content of the image's os-release, found through its symbolic links.
-    pub os_release: Option<Vec<u8>>,
+    /// The first distro file of [`ALL_PATHS`](crate::cataloger::os_release::ALL_PATHS)
+    /// the image has (found through its symbolic links), and its content.
+    pub os_release: Option<(&'static str, Vec<u8>)>,
     /// Entries that were ignored, and why.
     pub problems: Vec<Diagnostic>,
     /// Layer blob names, bottom first.
@@ -136,7 +137,7 @@ pub fn stream_image(
             };
             let meta_fn = move || Some(meta);
             let tag = want(&FileInfo::new(&path, &meta_fn));
-            let is_os_release = crate::cataloger::os_release::PATHS.contains(&path.as_str())
+            let is_os_release = crate::cataloger::os_release::ALL_PATHS.contains(&path.as_str())
                 && header.size <= OS_RELEASE_LIMIT;
             if tag == 0 && !is_os_release {
                 continue;
@@ -198,10 +199,13 @@ pub fn stream_image(
         .filter(|n| n.kind == Kind::File)
         .map(|n| key_of(n.layer, n.ordinal))
         .collect();
-    let os_release = crate::cataloger::os_release::PATHS
+    let os_release = crate::cataloger::os_release::ALL_PATHS
         .iter()
-        .find_map(|p| flat.resolve(p))
-        .and_then(|(_, node)| os_release_files.remove(&key_of(node.layer, node.ordinal)));
+        .find_map(|p| {
+            let (_, node) = flat.resolve(p)?;
+            let bytes = os_release_files.get(&key_of(node.layer, node.ordinal))?;
+            Some((*p, bytes.clone()))
+        });
     Ok(Streamed {
         survivors,
         os_release,
