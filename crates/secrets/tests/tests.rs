@@ -9,3 +9,7 @@ mod util;
 mod rule_examples;
 // Generated source trees with planted secrets and look-alikes; redaction of every output.
 mod trees;
+// Size limits, FIFOs, symlink loops, non-UTF-8 names, hostile regexes, archives and bombs.
+mod hostile;
+// User rule files: add, override, disable, allowlist, error messages.
+mod user_rules;
