@@ -106,7 +106,7 @@ for pm in pnpm yarn berry; do
         echo "{\"name\":\"vedette-sbom-$pm\",\"version\":\"1.0.0\",\"private\":true,\"dependencies\":{$deps}}" > "$FIXTURES/$pm/package.json"
         case $pm in
             pnpm) (cd "$FIXTURES/pnpm" && "$FIXTURES/tools/node_modules/.bin/pnpm" install --ignore-scripts >/dev/null) ;;
-            yarn) (cd "$FIXTURES/yarn" && "$FIXTURES/tools/node_modules/.bin/yarn" install --ignore-scripts --non-interactive >/dev/null) ;;
+            yarn) (cd "$FIXTURES/yarn" && node "$FIXTURES/tools/node_modules/yarn/bin/yarn.js" install --ignore-scripts --non-interactive >/dev/null) ;;
             berry) (cd "$FIXTURES/berry" \
                 && printf 'nodeLinker: node-modules\nnpmRegistryServer: "https://registry.npmjs.org"\nenableTelemetry: false\nenableScripts: false\n' > .yarnrc.yml \
                 && touch yarn.lock \
