@@ -39,6 +39,10 @@ pub struct Config {
     pub request_timeout: Duration,
     /// How long in-flight requests get to finish at shutdown.
     pub shutdown_grace: Duration,
+    /// A sensor not heard from for this long is shown offline.
+    pub sensor_offline_after: Duration,
+    /// The topology of a sensor offline for this long is removed.
+    pub sensor_retention: Duration,
 }
 
 impl Config {
@@ -60,6 +64,8 @@ impl Config {
             max_body_bytes: 1024 * 1024,
             request_timeout: Duration::from_secs(30),
             shutdown_grace: Duration::from_secs(30),
+            sensor_offline_after: Duration::from_secs(60),
+            sensor_retention: Duration::from_secs(24 * 3600),
         }
     }
 

@@ -18,6 +18,7 @@ pub mod settings;
 pub mod state;
 pub mod store;
 pub mod tls;
+pub mod topology;
 pub mod ui;
 
 pub use config::Config;

@@ -179,11 +179,15 @@ pub async fn run(config: Config, on_ready: impl FnOnce(&Banner)) -> anyhow::Resu
     listener.set_nonblocking(true)?;
     let bound = listener.local_addr()?;
     let url = console_url(&config, bound);
+    let topology = crate::topology::Topology::load(&store)
+        .await
+        .context("cannot load the topology")?;
     let state = AppState::new(
         store.clone(),
         config.clone(),
         url.clone(),
         fingerprint.clone(),
+        topology,
     );
     crate::metrics::handle();
 
@@ -245,7 +249,7 @@ pub async fn run(config: Config, on_ready: impl FnOnce(&Banner)) -> anyhow::Resu
 
 /// Periodic clean-up: expired sessions, idle throttle entries.
 async fn housekeeping(state: AppState) {
-    let mut ticker = tokio::time::interval(Duration::from_secs(300));
+    let mut ticker = tokio::time::interval(Duration::from_secs(60));
     loop {
         ticker.tick().await;
         match sessions::purge_expired(&state.store).await {
@@ -254,6 +258,9 @@ async fn housekeeping(state: AppState) {
             Err(err) => tracing::warn!(error = %err, "purging expired sessions failed"),
         }
         state.auth_throttle.forget_idle();
+        if let Err(err) = crate::sensors::expire_stale(&state).await {
+            tracing::warn!(error = %err, "removing stale topology failed");
+        }
     }
 }
 

@@ -8,6 +8,7 @@ use crate::auth::throttle::Throttle;
 use crate::config::Config;
 use crate::store::Store;
 use crate::tls::CurrentFingerprint;
+use crate::topology::Topology;
 
 /// Cheap-to-clone handle on the console's shared state.
 #[derive(Clone)]
@@ -27,6 +28,8 @@ pub struct StateInner {
     pub auth_throttle: Throttle,
     /// The TLS certificate fingerprint currently served.
     pub fingerprint: Arc<CurrentFingerprint>,
+    /// What sensors reported.
+    pub topology: Topology,
 }
 
 impl AppState {
@@ -36,6 +39,7 @@ impl AppState {
         config: Config,
         console_url: String,
         fingerprint: Arc<CurrentFingerprint>,
+        topology: Topology,
     ) -> AppState {
         let auth_throttle = Throttle::per_minute(config.auth_attempts_per_minute);
         AppState(Arc::new(StateInner {
@@ -45,6 +49,7 @@ impl AppState {
             auth_cache: PrincipalCache::default(),
             auth_throttle,
             fingerprint,
+            topology,
         }))
     }
 }

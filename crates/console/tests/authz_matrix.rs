@@ -58,6 +58,13 @@ const ROUTES: &[(&str, &str, Access)] = &[
     ),
     ("POST", "/api/v1/sensor/register", Access::Public),
     ("POST", "/api/v1/sensor/token", Access::Sensor),
+    ("POST", "/api/v1/sensor/report", Access::Sensor),
+    ("GET", "/api/v1/sensors", Access::ReadOnly),
+    ("PATCH", "/api/v1/sensors/{id}", Access::Admin),
+    ("DELETE", "/api/v1/sensors/{id}", Access::Admin),
+    ("GET", "/api/v1/topology", Access::ReadOnly),
+    ("GET", "/api/v1/topology/nodes/{id}", Access::ReadOnly),
+    ("GET", "/api/v1/topology/search", Access::ReadOnly),
     // Outside the API.
     ("GET", "/healthz", Access::Public),
     ("GET", "/readyz", Access::Public),

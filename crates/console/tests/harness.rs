@@ -86,7 +86,16 @@ impl TestConsole {
             .expect("a new console needs setup");
         let fingerprint = std::sync::Arc::new(CurrentFingerprint::default());
         fingerprint.set("SHA256:test".into());
-        let state = AppState::new(store, config, "https://127.0.0.1:8443".into(), fingerprint);
+        let topology = vedette_console::topology::Topology::load(&store)
+            .await
+            .expect("topology");
+        let state = AppState::new(
+            store,
+            config,
+            "https://127.0.0.1:8443".into(),
+            fingerprint,
+            topology,
+        );
         let app = vedette_console::api::app(state.clone());
         TestConsole {
             state,

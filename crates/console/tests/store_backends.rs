@@ -370,7 +370,10 @@ async fn behaviour(db: Db) {
         .await
         .unwrap();
     assert_eq!(users, 3);
-    assert_eq!(store.schema_version().await.unwrap(), 1);
+    assert_eq!(
+        store.schema_version().await.unwrap(),
+        vedette_console::store::Store::latest_schema_version()
+    );
 }
 
 #[tokio::test]
@@ -393,6 +396,9 @@ async fn concurrent_migrations_on_postgres_do_not_race() {
     }
     while let Some(opened) = opening.join_next().await {
         let store = opened.expect("task").expect("open");
-        assert_eq!(store.schema_version().await.unwrap(), 1);
+        assert_eq!(
+            store.schema_version().await.unwrap(),
+            vedette_console::store::Store::latest_schema_version()
+        );
     }
 }

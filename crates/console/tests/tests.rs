@@ -20,3 +20,5 @@ mod bad_input;
 mod brute_force;
 /// The same behaviour suite on SQLite and on PostgreSQL.
 mod store_backends;
+/// Sensor reports, deltas, protocol robustness and the topology graph.
+mod topology;

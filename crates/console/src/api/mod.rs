@@ -13,9 +13,11 @@ pub mod health;
 pub mod invites;
 pub mod list;
 pub mod sensor;
+pub mod sensors;
 pub mod session;
 pub mod settings;
 pub mod tokens;
+pub mod topology;
 pub mod users;
 
 use axum::Router;
@@ -58,6 +60,8 @@ pub const EXPLORER_PATH: &str = "/api/docs";
         (name = "audit", description = "Audit log"),
         (name = "settings", description = "Console settings and sensor key"),
         (name = "sensor", description = "Endpoints sensors call"),
+        (name = "sensors", description = "Sensors, for people"),
+        (name = "topology", description = "The live topology"),
     )
 )]
 struct ApiDoc;
@@ -104,6 +108,19 @@ fn api_v1() -> OpenApiRouter<AppState> {
         .routes(routes!(settings::rotate_sensor_key))
         .routes(routes!(sensor::register))
         .routes(routes!(sensor::renew))
+        .routes(routes!(sensors::list))
+        .routes(routes!(sensors::update, sensors::remove))
+        .routes(routes!(topology::view))
+        .routes(routes!(topology::node))
+        .routes(routes!(topology::search))
+        .merge(
+            // Reports are larger than other bodies (compressed snapshots).
+            OpenApiRouter::new()
+                .routes(routes!(sensor::report))
+                .layer(DefaultBodyLimit::max(
+                    vedette_model::wire::MAX_COMPRESSED_REPORT_BYTES,
+                )),
+        )
 }
 
 fn split() -> (Router<AppState>, utoipa::openapi::OpenApi) {

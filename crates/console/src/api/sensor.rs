@@ -125,3 +125,64 @@ pub async fn renew(
         }),
     ))
 }
+
+/// Accepts a report: a snapshot, or the next delta of the sensor's stream.
+/// Answers 409 with `need_snapshot: true` when the console needs a snapshot.
+#[utoipa::path(post, path = "/sensor/report", tag = "sensor",
+    request_body(content = String, description = "zstd-compressed JSON report (Content-Encoding: zstd)", content_type = "application/json"),
+    responses((status = 202, body = crate::topology::ingest::Accepted), (status = 400, body = super::error::Problem),
+              (status = 403, body = super::error::Problem), (status = 409, body = super::error::Problem),
+              (status = 413, body = super::error::Problem)))]
+pub async fn report(
+    State(state): State<AppState>,
+    SensorCaller(sensor): SensorCaller,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Bytes,
+) -> Result<axum::response::Response, ApiError> {
+    use crate::topology::ingest::{self, IngestError};
+    use axum::response::IntoResponse;
+    let zstd = match headers
+        .get(axum::http::header::CONTENT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+    {
+        None | Some("identity") => false,
+        Some("zstd") => true,
+        Some(other) => {
+            return Err(ApiError::Status {
+                status: StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                detail: format!("Content-Encoding `{other}` is not supported; use zstd"),
+            });
+        }
+    };
+    let decoded = tokio::task::spawn_blocking(move || ingest::decode(&body, zstd))
+        .await
+        .map_err(|e| ApiError::Internal(e.into()))?;
+    let outcome = match decoded {
+        Ok(report) => ingest::apply(&state.topology, &state.store, &sensor.sensor_id, report).await,
+        Err(err) => Err(err),
+    };
+    match outcome {
+        Ok(accepted) => Ok((StatusCode::ACCEPTED, Json(accepted)).into_response()),
+        Err(IngestError::Malformed(detail)) => Err(ApiError::BadRequest(detail)),
+        Err(err @ IngestError::TooLarge) => Err(ApiError::Status {
+            status: StatusCode::PAYLOAD_TOO_LARGE,
+            detail: err.to_string(),
+        }),
+        Err(err @ IngestError::WrongSensor { .. }) => Err(ApiError::Forbidden(err.to_string())),
+        Err(err @ IngestError::NeedSnapshot(_)) => {
+            let mut response =
+                super::error::problem_response(StatusCode::CONFLICT, err.to_string());
+            // Add the machine-readable flag sensors act on.
+            let body = serde_json::json!({
+                "type": "https://vedette.dev/problems/need-snapshot",
+                "title": "Conflict",
+                "status": 409,
+                "detail": err.to_string(),
+                "need_snapshot": true,
+            });
+            *response.body_mut() = axum::body::Body::from(body.to_string());
+            Ok(response)
+        }
+        Err(IngestError::Store(err)) => Err(err.into()),
+    }
+}

@@ -196,3 +196,115 @@ pub async fn find_token(
     .fetch_optional(store.pool())
     .await?)
 }
+
+/// A sensor as the API lists it.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct SensorInfo {
+    /// Identifier.
+    pub id: String,
+    /// Host name it reported at registration.
+    pub hostname: String,
+    /// Sensor version.
+    pub version: String,
+    /// `online`, `offline` or `disabled`.
+    pub status: String,
+    /// When it registered first (RFC 3339).
+    pub registered_at: String,
+    /// When it was last heard from (RFC 3339).
+    pub last_seen_at: String,
+    /// `host` or `container_only`, once it has reported.
+    pub visibility: Option<String>,
+}
+
+#[derive(sqlx::FromRow)]
+struct SensorRow {
+    id: String,
+    hostname: String,
+    version: String,
+    registered_at: i64,
+    last_seen_at: i64,
+    disabled: i64,
+    visibility: Option<String>,
+}
+
+/// Lists sensors with their liveness.
+pub async fn list(store: &Store, offline_after_ms: i64) -> Result<Vec<SensorInfo>, StoreError> {
+    let rows: Vec<SensorRow> = sqlx::query_as(
+        "SELECT s.id, s.hostname, s.version, s.registered_at, s.last_seen_at, s.disabled, st.visibility \
+         FROM sensors s LEFT JOIN sensor_streams st ON st.sensor_id = s.id ORDER BY s.hostname, s.id",
+    )
+    .fetch_all(store.pool())
+    .await?;
+    let now = now_ms();
+    Ok(rows
+        .into_iter()
+        .map(|row| SensorInfo {
+            status: if row.disabled != 0 {
+                "disabled"
+            } else if now - row.last_seen_at <= offline_after_ms {
+                "online"
+            } else {
+                "offline"
+            }
+            .to_string(),
+            id: row.id,
+            hostname: row.hostname,
+            version: row.version,
+            registered_at: crate::store::sql::rfc3339(row.registered_at),
+            last_seen_at: crate::store::sql::rfc3339(row.last_seen_at),
+            visibility: row.visibility,
+        })
+        .collect())
+}
+
+/// Disables or enables a sensor; disabling revokes its tokens at once.
+pub async fn set_disabled(store: &Store, id: &str, disabled: bool) -> Result<bool, StoreError> {
+    let done = sqlx::query("UPDATE sensors SET disabled = $1 WHERE id = $2")
+        .bind(i64::from(disabled))
+        .bind(id)
+        .execute(store.pool())
+        .await?;
+    if disabled {
+        sqlx::query("DELETE FROM sensor_tokens WHERE sensor_id = $1")
+            .bind(id)
+            .execute(store.pool())
+            .await?;
+    }
+    Ok(done.rows_affected() > 0)
+}
+
+/// Removes a sensor with its tokens and topology.
+pub async fn remove(store: &Store, id: &str) -> Result<bool, StoreError> {
+    let done = sqlx::query("DELETE FROM sensors WHERE id = $1")
+        .bind(id)
+        .execute(store.pool())
+        .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// Drops the topology of sensors offline for longer than the retention, so
+/// stale nodes leave the map; the sensors stay listed as offline.
+pub async fn expire_stale(state: &crate::state::AppState) -> Result<(), StoreError> {
+    let cutoff = now_ms() - state.config.sensor_retention.as_millis() as i64;
+    let stale: Vec<String> = sqlx::query_scalar(
+        "SELECT s.id FROM sensors s JOIN sensor_streams st ON st.sensor_id = s.id WHERE s.last_seen_at < $1",
+    )
+    .bind(cutoff)
+    .fetch_all(state.store.pool())
+    .await?;
+    for id in stale {
+        let mut tx = state.store.pool().begin().await?;
+        sqlx::query("DELETE FROM topology_items WHERE sensor_id = $1")
+            .bind(&id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM sensor_streams WHERE sensor_id = $1")
+            .bind(&id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        state.topology.forget(&id).await;
+        tracing::info!(sensor_id = %id, "removed the topology of a sensor offline past the retention period");
+    }
+    Ok(())
+}

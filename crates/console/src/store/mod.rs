@@ -152,6 +152,11 @@ impl Store {
         self.pool.close().await;
     }
 
+    /// The schema version this binary migrates databases to.
+    pub fn latest_schema_version() -> i64 {
+        schema::latest_version()
+    }
+
     /// The schema version the database is at.
     pub async fn schema_version(&self) -> Result<i64, StoreError> {
         schema::current_version(self).await

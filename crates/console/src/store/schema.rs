@@ -22,12 +22,20 @@ struct Migration {
 }
 
 /// Every migration, oldest first.
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "console core: users, sessions, tokens, audit, settings, sensors",
-    tables: core_tables,
-    indexes: core_indexes,
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "console core: users, sessions, tokens, audit, settings, sensors",
+        tables: core_tables,
+        indexes: core_indexes,
+    },
+    Migration {
+        version: 2,
+        name: "topology: sensor report streams and reported items",
+        tables: topology_tables,
+        indexes: no_indexes,
+    },
+];
 
 /// A lock key only Vedette uses ("vedette" in ASCII, as a number).
 const PG_MIGRATION_LOCK: i64 = 0x0076_6564_6574_7465;
@@ -172,6 +180,37 @@ fn core_indexes() -> Vec<IndexCreateStatement> {
     ]
 }
 
+fn no_indexes() -> Vec<IndexCreateStatement> {
+    Vec::new()
+}
+
+fn topology_tables() -> Vec<TableCreateStatement> {
+    vec![
+        // Where each sensor's report stream stands, so deltas continue
+        // across console restarts.
+        Table::create()
+            .table("sensor_streams")
+            .col(text("sensor_id").primary_key())
+            .col(int("last_sequence"))
+            .col(int("snapshot_at"))
+            .col(int("collected_at"))
+            .col(text("visibility"))
+            .foreign_key(&mut cascade_to("sensor_streams", "sensor_id", "sensors"))
+            .to_owned(),
+        // What each sensor last reported: one row per host, process,
+        // container, image or socket, as JSON of the wire type.
+        Table::create()
+            .table("topology_items")
+            .col(text("sensor_id"))
+            .col(text("kind"))
+            .col(text("item_key"))
+            .col(text("data"))
+            .primary_key(Index::create().col("sensor_id").col("kind").col("item_key"))
+            .foreign_key(&mut cascade_to("topology_items", "sensor_id", "sensors"))
+            .to_owned(),
+    ]
+}
+
 fn render_table(backend: Backend, table: &TableCreateStatement) -> String {
     match backend {
         Backend::Sqlite => table.build(SqliteQueryBuilder),
@@ -184,6 +223,11 @@ fn render_index(backend: Backend, index: &IndexCreateStatement) -> String {
         Backend::Sqlite => index.build(SqliteQueryBuilder),
         Backend::Postgres => index.build(PostgresQueryBuilder),
     }
+}
+
+/// The schema version this binary migrates to.
+pub fn latest_version() -> i64 {
+    MIGRATIONS.last().map_or(0, |m| m.version)
 }
 
 /// The newest version recorded in `schema_migrations` (0 for a new database).

@@ -97,6 +97,15 @@ struct ServeArgs {
     #[arg(long, default_value_t = 1024 * 1024, env = "VEDETTE_MAX_BODY_BYTES")]
     max_body_bytes: usize,
 
+    /// A sensor not heard from for this long is shown offline (e.g. 60s; several report intervals,
+    /// so one late report does not make it flap).
+    #[arg(long, default_value = "60s", env = "VEDETTE_SENSOR_OFFLINE_AFTER", value_parser = humantime::parse_duration)]
+    sensor_offline_after: Duration,
+
+    /// The topology of a sensor offline for this long is removed from the map (e.g. 24h).
+    #[arg(long, default_value = "24h", env = "VEDETTE_SENSOR_RETENTION", value_parser = humantime::parse_duration)]
+    sensor_retention: Duration,
+
     /// How long in-flight requests get to finish when the console stops (e.g. 30s).
     #[arg(long, default_value = "30s", env = "VEDETTE_SHUTDOWN_GRACE", value_parser = humantime::parse_duration)]
     shutdown_grace: Duration,
@@ -185,6 +194,8 @@ fn config(store: &StoreArgs, serve: &ServeArgs) -> anyhow::Result<Config> {
     config.auth_attempts_per_minute = serve.auth_attempts_per_minute;
     config.max_body_bytes = serve.max_body_bytes;
     config.shutdown_grace = serve.shutdown_grace;
+    config.sensor_offline_after = serve.sensor_offline_after;
+    config.sensor_retention = serve.sensor_retention;
     Ok(config)
 }
 

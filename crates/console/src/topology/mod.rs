@@ -1,0 +1,133 @@
+//! The live topology: what every sensor last reported, merged into one
+//! graph.
+//!
+//! - [`ingest`]: accepts a sensor's report (snapshot or next delta), applies
+//!   it to that sensor's state and persists the change, all or nothing.
+//! - [`graph`]: derives graph views (hosts, containers, processes, images)
+//!   with connection edges resolved across sensors and pseudo-nodes for the
+//!   internet and unmonitored private networks.
+//!
+//! Architecture invariant: the store is the source of truth; the in-memory
+//! state is a cache of it rebuilt at start, so a console restart loses
+//! nothing and sensors continue their delta streams.
+
+pub mod graph;
+pub mod ingest;
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use tokio::sync::{Mutex, RwLock};
+use vedette_model::wire::{Connection, Container, Host, Image, Process, Visibility};
+
+use crate::store::{Store, StoreError};
+
+/// One sensor's reported state.
+#[derive(Debug, Clone, Default)]
+pub struct SensorState {
+    /// The last accepted sequence number (None until the first snapshot).
+    pub last_sequence: Option<u64>,
+    /// When the data was collected (Unix ms).
+    pub collected_at_ms: i64,
+    /// What the sensor can see.
+    pub visibility: Option<Visibility>,
+    /// The host.
+    pub host: Option<Host>,
+    /// Processes by key.
+    pub processes: BTreeMap<String, Process>,
+    /// Containers by key.
+    pub containers: BTreeMap<String, Container>,
+    /// Images by key.
+    pub images: BTreeMap<String, Image>,
+    /// Sockets by key.
+    pub connections: BTreeMap<String, Connection>,
+}
+
+/// Every sensor's state, each behind its own lock so that reports from
+/// different sensors are applied in parallel and one sensor's reports in order.
+#[derive(Default)]
+pub struct Topology {
+    sensors: RwLock<HashMap<String, Arc<Mutex<SensorState>>>>,
+}
+
+impl Topology {
+    /// The state cell of a sensor, created empty if new.
+    pub async fn cell(&self, sensor_id: &str) -> Arc<Mutex<SensorState>> {
+        if let Some(cell) = self.sensors.read().await.get(sensor_id) {
+            return cell.clone();
+        }
+        self.sensors
+            .write()
+            .await
+            .entry(sensor_id.to_string())
+            .or_default()
+            .clone()
+    }
+
+    /// Forgets a sensor (removed or expired).
+    pub async fn forget(&self, sensor_id: &str) {
+        self.sensors.write().await.remove(sensor_id);
+    }
+
+    /// A consistent copy of every sensor's state, for building views.
+    pub async fn snapshot(&self) -> Vec<(String, SensorState)> {
+        let cells: Vec<(String, Arc<Mutex<SensorState>>)> = self
+            .sensors
+            .read()
+            .await
+            .iter()
+            .map(|(id, cell)| (id.clone(), cell.clone()))
+            .collect();
+        let mut states = Vec::with_capacity(cells.len());
+        for (id, cell) in cells {
+            states.push((id, cell.lock().await.clone()));
+        }
+        states.sort_by(|a, b| a.0.cmp(&b.0));
+        states
+    }
+
+    /// Rebuilds the state from the store (at start).
+    pub async fn load(store: &Store) -> Result<Topology, StoreError> {
+        let topology = Topology::default();
+        let streams: Vec<(String, i64, i64, String)> = sqlx::query_as(
+            "SELECT sensor_id, last_sequence, collected_at, visibility FROM sensor_streams",
+        )
+        .fetch_all(store.pool())
+        .await?;
+        for (sensor_id, last_sequence, collected_at, visibility) in streams {
+            let cell = topology.cell(&sensor_id).await;
+            let mut state = cell.lock().await;
+            state.last_sequence = u64::try_from(last_sequence).ok();
+            state.collected_at_ms = collected_at;
+            state.visibility = serde_json::from_value(serde_json::Value::String(visibility)).ok();
+        }
+        let items: Vec<(String, String, String, String)> =
+            sqlx::query_as("SELECT sensor_id, kind, item_key, data FROM topology_items")
+                .fetch_all(store.pool())
+                .await?;
+        for (sensor_id, kind, key, data) in items {
+            let cell = topology.cell(&sensor_id).await;
+            let mut state = cell.lock().await;
+            let loaded = match kind.as_str() {
+                ingest::HOST => serde_json::from_str(&data).map(|h| state.host = Some(h)),
+                ingest::PROCESS => serde_json::from_str(&data).map(|p| {
+                    state.processes.insert(key, p);
+                }),
+                ingest::CONTAINER => serde_json::from_str(&data).map(|c| {
+                    state.containers.insert(key, c);
+                }),
+                ingest::IMAGE => serde_json::from_str(&data).map(|i| {
+                    state.images.insert(key, i);
+                }),
+                ingest::CONNECTION => serde_json::from_str(&data).map(|c| {
+                    state.connections.insert(key, c);
+                }),
+                _ => Ok(()),
+            };
+            if let Err(err) = loaded {
+                tracing::warn!(sensor_id, kind, error = %err, "skipping an unreadable stored topology item");
+            }
+        }
+        Ok(topology)
+    }
+}
