@@ -17,9 +17,10 @@ cargo build --release --locked -p vedette >&2
 BIN="$CARGO_TARGET_DIR/release/vedette"
 
 WORK=$(mktemp -d)
+PID=""
 trap 'kill "$PID" 2>/dev/null || true; rm -rf "$WORK"' EXIT
-PASSWORD='Bench-Marker-Password-77'
-echo "$PASSWORD" | "$BIN" console admin create --username bench --password-stdin --data-dir "$WORK/data" >/dev/null
+PASSWORD='Amber-Falcon-Lantern-42'
+echo "$PASSWORD" | "$BIN" console admin create --username loadtest --password-stdin --data-dir "$WORK/data" >/dev/null
 "$BIN" console --data-dir "$WORK/data" --listen 127.0.0.1:0 --metrics-listen off --log warn >"$WORK/out" 2>"$WORK/err" &
 PID=$!
 for _ in $(seq 1 100); do grep -q "Console URL" "$WORK/out" 2>/dev/null && break; sleep 0.1; done
@@ -30,7 +31,7 @@ IDLE_RSS_KB=$(awk '/VmRSS/ {print $2}' /proc/$PID/status)
 
 CURL=(curl -sS --fail --cacert "$WORK/data/tls/cert.pem")
 LOGIN=$("${CURL[@]}" -c "$WORK/jar" -H 'content-type: application/json' \
-  -d "{\"username\":\"bench\",\"password\":\"$PASSWORD\"}" "$URL/api/v1/auth/login")
+  -d "{\"username\":\"loadtest\",\"password\":\"$PASSWORD\"}" "$URL/api/v1/auth/login")
 CSRF=$(echo "$LOGIN" | python3 -c 'import json,sys; print(json.load(sys.stdin)["csrf_token"])')
 TOKEN=$("${CURL[@]}" -b "$WORK/jar" -H "x-csrf-token: $CSRF" -H 'content-type: application/json' \
   -d '{"name":"bench"}' "$URL/api/v1/tokens" | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
