@@ -38,7 +38,9 @@ step "web UI build (embedded into the binary)"
 (cd ui && npm ci --no-audit --no-fund --loglevel=error && npm run build) || die "the web UI does not build"
 
 step "clippy"
-cargo clippy --workspace --all-targets --locked -- -D warnings
+# Cargo.lock is committed and used as is; not --locked, because a lock file that
+# still lists packages of a crate not yet committed is harmless (cargo prunes them).
+cargo clippy --workspace --all-targets -- -D warnings
 
 step "services for the tests"
 VEDETTE_TEST_POSTGRES_URL="$(scripts/postgres.sh)" || die "PostgreSQL could not be started"
@@ -48,7 +50,7 @@ if [ -x crates/sbom/tests/prepare.sh ]; then
 fi
 
 step "Rust tests"
-cargo nextest run --workspace --locked --no-fail-fast
+cargo nextest run --workspace --no-fail-fast
 
 step "web UI tests"
 export VEDETTE_BIN="$CARGO_TARGET_DIR/debug/vedette"
