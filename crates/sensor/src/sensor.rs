@@ -1,0 +1,253 @@
+//! The sensor loop: register, then every interval collect, build a snapshot
+//! or a delta, send it, and react to the console's answer.
+//!
+//! Memory stays bounded while the console is unreachable: nothing is
+//! queued. Each attempt recomputes the delta from the last *acknowledged*
+//! state to the newest observation, so one pending report covers any number
+//! of missed intervals; after a long outage the baseline is dropped and a
+//! snapshot is sent instead.
+
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+use tokio::time::sleep;
+use vedette_model::wire::{Report, Visibility};
+
+use crate::collect::{Collectors, CollectorsConfig, Observation};
+use crate::config::SensorConfig;
+use crate::delta::{Baseline, Header};
+use crate::error::SensorError;
+use crate::report::backoff::Backoff;
+use crate::report::{Console, Encoder, SendOutcome, Session, TokenOutcome};
+use crate::state_file::{self, SensorState};
+
+/// A configured sensor.
+pub struct Sensor {
+    config: SensorConfig,
+}
+
+/// The loop's state between intervals.
+struct Reporter {
+    console: Console,
+    config: SensorConfig,
+    hostname: String,
+    visibility: Visibility,
+    state: SensorState,
+    session: Option<Session>,
+    baseline: Baseline,
+    need_snapshot: bool,
+    last_sequence: u64,
+    backoff: Backoff,
+    outage_since: Option<Instant>,
+    encoder: Encoder,
+}
+
+impl Sensor {
+    /// A sensor with this configuration.
+    pub fn new(config: SensorConfig) -> Self {
+        Sensor { config }
+    }
+
+    /// Runs until `shutdown` completes (then `Ok`) or a fatal error: a
+    /// rotated API key, a disabled sensor, an unusable state file.
+    pub async fn run(self, shutdown: impl Future<Output = ()>) -> Result<(), SensorError> {
+        tokio::select! {
+            result = self.run_forever() => result,
+            () = shutdown => {
+                tracing::info!("sensor stopping");
+                Ok(())
+            }
+        }
+    }
+
+    async fn run_forever(self) -> Result<(), SensorError> {
+        let config = self.config;
+        let client = vedette_client::client(&config.trust)?;
+        let console = Console::new(client, config.console_url.clone());
+        let (visibility, reason) = crate::visibility::resolve(config.visibility, &config.host_root);
+        tracing::info!(?visibility, reason, host_root = %config.host_root.as_path().display(), "sensor visibility");
+        let state = state_file::load(&config.state_file)?;
+        let mut collectors: Collectors = CollectorsConfig {
+            host_root: config.host_root.clone(),
+            docker_socket: config.docker_socket.clone(),
+            visibility,
+        }
+        .build()
+        .await;
+        let mut observation = Observation::default();
+        collectors.collect(&mut observation).await;
+        let encoder = Encoder::new().map_err(|e| SensorError::Config(format!("zstd: {e}")))?;
+        let mut reporter = Reporter {
+            console,
+            hostname: observation.host.hostname.clone(),
+            backoff: Backoff::new(config.tuning.backoff_base, config.tuning.backoff_cap),
+            config,
+            visibility,
+            state,
+            session: None,
+            baseline: Baseline::default(),
+            need_snapshot: true,
+            last_sequence: 0,
+            outage_since: None,
+            encoder,
+        };
+        loop {
+            let started = Instant::now();
+            let wait = match reporter.ensure_session().await? {
+                Some(wait) => wait,
+                None => {
+                    collectors.collect(&mut observation).await;
+                    reporter.report(&observation).await?
+                }
+            };
+            let wait =
+                wait.unwrap_or_else(|| reporter.config.interval.saturating_sub(started.elapsed()));
+            sleep(wait).await;
+        }
+    }
+}
+
+impl Reporter {
+    /// Makes sure a valid token is held. `Ok(Some(wait))` when the console
+    /// could not be asked and the loop should wait before trying again.
+    async fn ensure_session(&mut self) -> Result<Option<Option<Duration>>, SensorError> {
+        let now = Instant::now();
+        let outcome = match &self.session {
+            Some(session) if now < session.renew_at => return Ok(None),
+            Some(session) => self.console.renew(session).await,
+            None => {
+                self.console
+                    .register(
+                        &self.config.api_key,
+                        self.state.sensor_id.as_deref(),
+                        &self.hostname,
+                    )
+                    .await
+            }
+        };
+        let registering = self.session.is_none();
+        match outcome {
+            TokenOutcome::Granted(session) => {
+                if registering {
+                    tracing::info!(sensor_id = %session.sensor_id, "registered with the console");
+                    // A new registration starts a new report stream.
+                    self.need_snapshot = true;
+                }
+                if self.state.sensor_id.as_deref() != Some(&session.sensor_id) {
+                    self.state.sensor_id = Some(session.sensor_id.clone());
+                    state_file::save(&self.config.state_file, &self.state)?;
+                }
+                self.session = Some(session);
+                Ok(None)
+            }
+            TokenOutcome::Unauthorized(detail) if registering => {
+                Err(SensorError::ApiKeyRejected { detail })
+            }
+            TokenOutcome::Unauthorized(detail) => {
+                tracing::info!(%detail, "token refused, registering again");
+                self.session = None;
+                Ok(Some(Some(Duration::ZERO)))
+            }
+            TokenOutcome::Forbidden(detail) => Err(SensorError::Refused { detail }),
+            TokenOutcome::Retry(after, detail) => {
+                // A renewal that failed keeps the old token while it lasts.
+                if let Some(session) = &self.session
+                    && now < session.expires_at
+                {
+                    tracing::warn!(%detail, "cannot renew the token yet");
+                    return Ok(None);
+                }
+                self.session = None;
+                self.mark_outage();
+                let wait = after.unwrap_or_else(|| self.backoff.next_delay());
+                tracing::warn!(%detail, retry_in = ?wait, "cannot register with the console");
+                Ok(Some(Some(wait)))
+            }
+        }
+    }
+
+    /// Sends one report built from `observation`. Returns how long to wait
+    /// before the next cycle (`None`: the normal interval).
+    async fn report(&mut self, observation: &Observation) -> Result<Option<Duration>, SensorError> {
+        let Some(session) = self.session.clone() else {
+            return Ok(Some(Duration::ZERO));
+        };
+        let header = Header {
+            sensor_id: session.sensor_id.clone(),
+            sequence: self.last_sequence + 1,
+            visibility: self.visibility,
+        };
+        let report: Report = if self.need_snapshot {
+            Baseline::snapshot(observation, header)
+        } else {
+            self.baseline.delta(observation, header)
+        };
+        let compressed = self
+            .encoder
+            .encode(&report)
+            .map_err(|e| SensorError::Config(format!("cannot encode a report: {e}")))?;
+        let size = compressed.len();
+        match self.console.send(&session, compressed).await {
+            SendOutcome::Accepted(sequence) => {
+                if self.outage_since.take().is_some() {
+                    tracing::info!("console reachable again");
+                }
+                tracing::debug!(
+                    sequence,
+                    snapshot = report.snapshot,
+                    bytes = size,
+                    "report accepted"
+                );
+                self.baseline.acknowledge(&report);
+                self.last_sequence = sequence.max(report.sequence);
+                self.need_snapshot = false;
+                self.backoff.reset();
+                Ok(None)
+            }
+            SendOutcome::NeedSnapshot(detail) => {
+                tracing::info!(%detail, "the console asked for a snapshot");
+                let again = self.need_snapshot;
+                self.need_snapshot = true;
+                // A refused snapshot is retried with backoff, not in a tight loop.
+                Ok(Some(if again {
+                    self.backoff.next_delay()
+                } else {
+                    Duration::ZERO
+                }))
+            }
+            SendOutcome::SlowDown(after, detail) => {
+                let wait = after.unwrap_or_else(|| self.backoff.next_delay());
+                tracing::info!(%detail, wait = ?wait, "the console asked to slow down");
+                Ok(Some(wait))
+            }
+            SendOutcome::Unauthorized(detail) => {
+                tracing::info!(%detail, "token refused, registering again");
+                self.session = None;
+                Ok(Some(Duration::ZERO))
+            }
+            SendOutcome::Forbidden(detail) => Err(SensorError::Refused { detail }),
+            SendOutcome::Rejected(status, detail) => {
+                tracing::error!(%status, %detail, bytes = size, "the console refused a report; sending a snapshot next");
+                self.need_snapshot = true;
+                Ok(Some(self.backoff.next_delay()))
+            }
+            SendOutcome::Unreachable(detail) => {
+                self.mark_outage();
+                let wait = self.backoff.next_delay();
+                tracing::warn!(%detail, retry_in = ?wait, "cannot reach the console");
+                Ok(Some(wait))
+            }
+        }
+    }
+
+    /// Notes an outage; a long one collapses the baseline into "send a snapshot".
+    fn mark_outage(&mut self) {
+        let since = *self.outage_since.get_or_insert_with(Instant::now);
+        if since.elapsed() >= self.config.tuning.snapshot_after_outage && !self.baseline.is_empty()
+        {
+            tracing::info!("long outage: a snapshot will be sent when the console is back");
+            self.baseline = Baseline::default();
+            self.need_snapshot = true;
+        }
+    }
+}
