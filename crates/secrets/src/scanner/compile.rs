@@ -7,9 +7,10 @@
 
 use std::collections::HashMap;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
+use aho_corasick::AhoCorasick;
 use regex::bytes::{Captures, Match, Regex, RegexBuilder, RegexSet, RegexSetBuilder};
 
+use super::prefilter::KeywordPrefilter;
 use super::{REGEX_DFA_LIMIT, REGEX_MAX_LEN, REGEX_SIZE_LIMIT};
 use crate::allowlist::word_matcher;
 use crate::error::{RuleError, RuleErrorKind};
@@ -136,11 +137,11 @@ fn field(spec: &RuleSpec, field: &'static str, message: &str) -> RuleError {
     )
 }
 
-/// Builds one case-insensitive automaton over all keywords and, for each of its patterns,
-/// the rules owning that keyword.
+/// Builds the keyword prefilter over all keywords and, for each of its patterns, the rules
+/// owning that keyword.
 pub(crate) fn build_prefilter(
     rules: &[CompiledRule],
-) -> Result<(Option<AhoCorasick>, Vec<Vec<usize>>), RuleError> {
+) -> Result<(Option<KeywordPrefilter>, Vec<Vec<usize>>), RuleError> {
     let mut index: HashMap<String, usize> = HashMap::new();
     let mut patterns: Vec<String> = Vec::new();
     let mut owners: Vec<Vec<usize>> = Vec::new();
@@ -160,14 +161,29 @@ pub(crate) fn build_prefilter(
     if patterns.is_empty() {
         return Ok((None, owners));
     }
-    // Overlapping search (Standard semantics) so that a keyword inside a longer one
-    // (`token` in `access_token`) still selects its rules. A DFA is the fastest kind for a
-    // few hundred short patterns.
-    let ac = AhoCorasickBuilder::new()
-        .ascii_case_insensitive(true)
-        .match_kind(MatchKind::Standard)
-        .kind(Some(AhoCorasickKind::DFA))
-        .build(&patterns)
+    // The prefilter reports only the longest keyword starting at a position, so a keyword
+    // that starts another one (`token` in `token:`) must bring its rules along.
+    let prefixes: Vec<Vec<usize>> = patterns
+        .iter()
+        .map(|outer| {
+            patterns
+                .iter()
+                .enumerate()
+                .filter(|(_, inner)| inner.len() < outer.len() && outer.starts_with(inner.as_str()))
+                .map(|(i, _)| i)
+                .collect()
+        })
+        .collect();
+    for (p, inners) in prefixes.iter().enumerate() {
+        for &i in inners {
+            for r in owners[i].clone() {
+                if !owners[p].contains(&r) {
+                    owners[p].push(r);
+                }
+            }
+        }
+    }
+    let filter = KeywordPrefilter::new(&patterns)
         .map_err(|e| RuleError::file(RuleErrorKind::Parse(format!("keywords: {e}"))))?;
-    Ok((Some(ac), owners))
+    Ok((Some(filter), owners))
 }

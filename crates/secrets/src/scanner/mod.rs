@@ -1,7 +1,8 @@
 //! The scanner: compiled rules, the keyword prefilter and the per-buffer matching loop.
 //!
 //! Matching one buffer:
-//! 1. a case-insensitive Aho–Corasick automaton over all keywords finds every keyword hit;
+//! 1. the keyword prefilter (`prefilter.rs`: a trigram bitset, then Aho–Corasick) finds every
+//!    case-insensitive keyword hit;
 //! 2. each hit selects the rules owning that keyword; a line rule gets a window around the
 //!    hit (its line, clipped to a few KiB for minified files), a `multiline` rule the whole
 //!    buffer; rules without keywords always get the whole buffer;
@@ -10,11 +11,11 @@
 //!    redacted [`Finding`] (the raw bytes are dropped here, never stored).
 
 mod compile;
+mod prefilter;
 
 use std::collections::HashSet;
 use std::path::Path;
 
-use aho_corasick::AhoCorasick;
 use globset::GlobSet;
 
 use crate::allowlist::{Allowlist, compile_globs};
@@ -22,6 +23,7 @@ use crate::error::RuleError;
 use crate::finding::{Confidence, Finding, hash_secret, mask_secret};
 use crate::rules::Ruleset;
 use compile::{CompiledRule, build_prefilter};
+use prefilter::KeywordPrefilter;
 
 /// Compiled size limit of one rule regex (bytes of the regex program).
 pub(crate) const REGEX_SIZE_LIMIT: usize = 1 << 20;
@@ -115,7 +117,7 @@ impl Default for ScanOptions {
 #[derive(Debug)]
 pub struct Scanner {
     rules: Vec<CompiledRule>,
-    prefilter: Option<AhoCorasick>,
+    prefilter: Option<KeywordPrefilter>,
     /// For each prefilter pattern, the rules owning that keyword.
     keyword_rules: Vec<Vec<usize>>,
     /// Rules without keywords.
@@ -214,20 +216,32 @@ impl Scanner {
         let path_ok = self.rules_for_path(match_path);
         let mut whole = vec![false; self.rules.len()];
         let mut windows: Vec<(usize, usize, usize)> = Vec::new();
+        // End of the last window given to each rule: later hits inside it add nothing.
+        let mut covered = vec![0usize; self.rules.len()];
         if let Some(prefilter) = &self.prefilter {
-            for m in prefilter.find_overlapping_iter(data) {
-                for &r in &self.keyword_rules[m.pattern().as_usize()] {
-                    if !path_ok[r] || whole[r] {
+            // The window of the current hit, computed once for all the rules it selects.
+            let mut line: Option<(usize, usize)> = None;
+            prefilter.for_each_hit(data, |pattern, start, end| {
+                for &r in &self.keyword_rules[pattern] {
+                    if !path_ok[r] || whole[r] || covered[r] > end {
                         continue;
                     }
                     if self.rules[r].multiline {
                         whole[r] = true;
-                    } else {
-                        let (s, e) = line_window(data, m.start(), m.end());
-                        windows.push((r, s, e));
+                        continue;
                     }
+                    let (s, e) = match line {
+                        Some((s, e)) if s <= start && end < e => (s, e),
+                        _ => {
+                            let w = line_window(data, start, end);
+                            line = Some(w);
+                            w
+                        }
+                    };
+                    covered[r] = e;
+                    windows.push((r, s, e));
                 }
-            }
+            });
         }
         for &r in &self.always_rules {
             if path_ok[r] {
@@ -342,6 +356,9 @@ impl Scanner {
         let mut line = 1u32;
         let mut line_start = 0usize;
         let mut pos = 0usize;
+        // Characters from `line_start` to `pos`, kept incrementally so that many hits on one
+        // huge line (minified files) cost linear, not quadratic, time.
+        let mut chars_before = 0usize;
         let mut seen: HashSet<(u32, String)> = HashSet::new();
         let first = out.len();
         for hit in hits {
@@ -349,16 +366,18 @@ impl Scanner {
                 line += 1;
                 line_start = pos + nl + 1;
             }
+            if line_start > pos {
+                pos = line_start;
+                chars_before = 0;
+            }
+            chars_before += count_chars(&data[pos..hit.offset]);
             pos = hit.offset;
             // One finding per (line, value): a token matched by a specific and a generic rule
             // is reported once, by the best rule.
             if !seen.insert((line, hit.hash.clone())) {
                 continue;
             }
-            let column = data[line_start..hit.offset]
-                .iter()
-                .filter(|&&b| b & 0xC0 != 0x80)
-                .count();
+            let column = chars_before;
             let rule = &self.rules[hit.rule];
             out.push(Finding {
                 rule_id: rule.id.clone(),
@@ -378,6 +397,11 @@ impl Scanner {
         // output ordered by position for readers.
         out[first..].sort_by_key(|f| (f.line, f.column));
     }
+}
+
+/// UTF-8 characters in `bytes` (bytes that are not continuation bytes).
+fn count_chars(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|&&b| b & 0xC0 != 0x80).count()
 }
 
 /// The line around `data[start..end]`, clipped to a few KiB on each side.
