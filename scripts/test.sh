@@ -45,9 +45,12 @@ cargo clippy --workspace --all-targets -- -D warnings
 step "services for the tests"
 VEDETTE_TEST_POSTGRES_URL="$(scripts/postgres.sh)" || die "PostgreSQL could not be started"
 export VEDETTE_TEST_POSTGRES_URL
-if [ -x crates/sbom/tests/prepare.sh ]; then
-  crates/sbom/tests/prepare.sh || die "the SBOM test fixtures could not be prepared"
-fi
+# Each crate that needs tools or fixtures for its tests has tests/prepare.sh
+# (idempotent: installs only what is missing, starts dockerd when needed).
+for prepare in crates/*/tests/prepare.sh; do
+  echo "running $prepare"
+  bash "$prepare" || die "$prepare failed: the tests of $(dirname "$(dirname "$prepare")") cannot run"
+done
 
 step "Rust tests"
 cargo nextest run --workspace --no-fail-fast
