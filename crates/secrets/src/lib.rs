@@ -16,11 +16,11 @@
 //! use vedette_secrets::{Ruleset, ScanOptions, Scanner};
 //!
 //! let scanner = Scanner::new(Ruleset::builtin().unwrap(), ScanOptions::default()).unwrap();
-//! let text = b"GITHUB_TOKEN=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\n";
+//! let text = b"GITHUB_TOKEN=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\n";
 //! let findings = scanner.scan_bytes("ci.env".as_ref(), text);
 //! assert_eq!(findings[0].rule_id, "github-pat-classic");
 //! assert_eq!(findings[0].line, 1);
-//! assert!(!format!("{findings:?}").contains("zQWBuTSOoRi4A9spHcVY5ncnsDkxkJ"));
+//! assert!(!format!("{findings:?}").contains("BEF8m5GkOXhiY5ydVCQkdbDovo1CrPju"));
 //! ```
 #![deny(missing_docs)]
 
