@@ -264,3 +264,45 @@ fn zip_bombs_and_entry_floods_are_bounded() {
     );
     assert_eq!(report.stats.archive_entries_scanned, 100);
 }
+
+#[test]
+fn file_size_is_not_trusted_from_metadata() {
+    // procfs files report a size of 0 but have content, like a file that grows after `stat`:
+    // the reader reads until end of file (bounded by the limit), not the announced size.
+    let status = Path::new("/proc/self/status");
+    assert_eq!(std::fs::metadata(status).expect("procfs").len(), 0);
+    let report = scanner(ScanOptions::default()).scan_path(status);
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    assert_eq!(report.stats.files_scanned, 1);
+    assert!(report.stats.bytes_scanned > 100);
+}
+
+#[test]
+fn a_file_shrinking_while_scanned_does_not_fail_the_scan() {
+    // A writer truncates and rewrites the file in a loop while the scanner reads it: every
+    // scan completes, and whatever it read is scanned without error.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("churn.log");
+    let mut rng = Rng::new(15);
+    let token = rng.github("ghp");
+    let full = format!("{}TOKEN={token}\n", "log line\n".repeat(50_000));
+    std::fs::write(&path, &full).expect("write");
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writer = {
+        let (path, stop, full) = (path.clone(), stop.clone(), full.clone());
+        std::thread::spawn(move || {
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let _ = std::fs::write(&path, &full[..full.len() / 3]);
+                let _ = std::fs::write(&path, &full);
+            }
+        })
+    };
+    let scanner = scanner(ScanOptions::default());
+    for _ in 0..20 {
+        let report = scanner.scan_path(dir.path());
+        assert!(report.errors.is_empty(), "{:?}", report.errors);
+        assert!(report.findings.len() <= 1);
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    writer.join().expect("writer");
+}
