@@ -58,6 +58,10 @@ pub struct RuleSpec {
     /// Regexes over the secret that mark known-harmless values for this rule.
     #[serde(default)]
     pub allow: Vec<String>,
+    /// Regexes over the whole match (not just the secret) that mark it harmless, e.g. a
+    /// `NextToken` pagination key matched by a generic `token` rule.
+    #[serde(default)]
+    pub exclude: Vec<String>,
     /// Run the regex over the whole file (for matches spanning lines) instead of around the
     /// line of each keyword hit.
     #[serde(default)]

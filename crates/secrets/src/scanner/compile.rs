@@ -41,6 +41,7 @@ pub(crate) struct CompiledRule {
     pub(crate) validator: Option<Validator>,
     pub(crate) stopwords: Option<AhoCorasick>,
     pub(crate) allow: Option<RegexSet>,
+    pub(crate) exclude: Option<RegexSet>,
     pub(crate) multiline: bool,
 }
 
@@ -96,6 +97,17 @@ impl CompiledRule {
                     .map_err(|e| field(spec, "allow", &e.to_string()))?,
             )
         };
+        let exclude = if spec.exclude.is_empty() {
+            None
+        } else {
+            Some(
+                RegexSetBuilder::new(&spec.exclude)
+                    .unicode(false)
+                    .size_limit(REGEX_SIZE_LIMIT)
+                    .build()
+                    .map_err(|e| field(spec, "exclude", &e.to_string()))?,
+            )
+        };
         // Validate the globs now so a bad one names its rule.
         crate::allowlist::compile_globs(&spec.paths)
             .map_err(|e| RuleError::rule(&spec.id, e.kind))?;
@@ -114,6 +126,7 @@ impl CompiledRule {
             stopwords: word_matcher(&spec.stopwords)
                 .map_err(|e| RuleError::rule(&spec.id, e.kind))?,
             allow,
+            exclude,
             multiline: spec.multiline,
         })
     }

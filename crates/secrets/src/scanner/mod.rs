@@ -297,6 +297,13 @@ impl Scanner {
             if (cut_start && whole.start() == 0) || (cut_end && whole.end() == window.len()) {
                 continue;
             }
+            if rule
+                .exclude
+                .as_ref()
+                .is_some_and(|x| x.is_match(whole.as_bytes()))
+            {
+                continue;
+            }
             let Some(secret) = rule.secret(&caps) else {
                 continue;
             };
