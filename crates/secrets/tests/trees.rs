@@ -403,3 +403,22 @@ fn sha256_hex(data: &[u8]) -> String {
     use sha2::{Digest, Sha256};
     hex::encode(Sha256::digest(data))
 }
+
+#[test]
+fn progress_is_reported_once_per_file_and_scanner_is_shareable() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<Scanner>();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    build(root);
+    let scanner =
+        Scanner::new(Ruleset::builtin().expect("rules"), ScanOptions::default()).expect("scanner");
+    let files = std::sync::atomic::AtomicU64::new(0);
+    let bytes = std::sync::atomic::AtomicU64::new(0);
+    let report = scanner.scan_path_with_progress(root, &|event| {
+        files.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        bytes.fetch_add(event.bytes, std::sync::atomic::Ordering::Relaxed);
+    });
+    assert_eq!(files.into_inner(), report.stats.files_scanned);
+    assert_eq!(bytes.into_inner(), report.stats.bytes_scanned);
+}
