@@ -306,3 +306,37 @@ fn a_file_shrinking_while_scanned_does_not_fail_the_scan() {
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     writer.join().expect("writer");
 }
+
+#[test]
+fn unreadable_entries_become_per_file_errors() {
+    // Tests run as root here, so permission bits cannot make a file unreadable; a dangling
+    // symlink that the walk is asked to follow is an entry that cannot be read either.
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(dir.path(), "ok.txt", "nothing here\n");
+    std::os::unix::fs::symlink(dir.path().join("gone.env"), dir.path().join("dangling.env"))
+        .expect("symlink");
+    let report = scanner(ScanOptions {
+        follow_symlinks: true,
+        ..ScanOptions::default()
+    })
+    .scan_path(dir.path());
+    assert_eq!(report.stats.files_scanned, 1);
+    let failed: Vec<String> = report
+        .errors
+        .iter()
+        .map(|e| {
+            e.path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default()
+        })
+        .collect();
+    assert!(
+        failed
+            .iter()
+            .any(|n| n == "dangling.env" || n == "gone.env"),
+        "{:?} {:?}",
+        report.errors,
+        report.skipped
+    );
+}
