@@ -11,3 +11,5 @@ mod process;
 mod console_lifecycle;
 /// Certificate pinning, CA trust, hot certificate replacement.
 mod console_tls;
+/// `vedette db`: keys, build from real feeds, status, import, HTTPS update.
+mod db;

@@ -1,6 +1,7 @@
 //! The subcommands.
 
 mod console;
+mod db;
 
 use clap::{Subcommand, ValueEnum};
 
@@ -19,6 +20,8 @@ pub enum Command {
     /// Run the Management Console (web UI, REST API and sensor endpoints on one HTTPS port),
     /// or manage it from the shell.
     Console(console::ConsoleArgs),
+    /// Build, sign, update, import and inspect the vulnerability DB.
+    Db(db::DbArgs),
 }
 
 /// Sets up `tracing` on standard error.
@@ -38,5 +41,6 @@ pub fn init_logging(format: LogFormat, filter: &str) {
 pub async fn run(command: Command) -> anyhow::Result<()> {
     match command {
         Command::Console(args) => console::run(args).await,
+        Command::Db(args) => db::run(args).await,
     }
 }

@@ -29,6 +29,19 @@ pub struct Header {
     pub key_id: String,
 }
 
+impl Header {
+    /// How long ago the DB was built, as of `now`; `None` when `built_at`
+    /// does not parse or lies in the future.
+    pub fn age(&self, now: std::time::SystemTime) -> Option<std::time::Duration> {
+        let built = time::OffsetDateTime::parse(
+            &self.built_at,
+            &time::format_description::well_known::Rfc3339,
+        )
+        .ok()?;
+        std::time::Duration::try_from(time::OffsetDateTime::from(now) - built).ok()
+    }
+}
+
 /// One input feed (a file or directory of one kind).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FeedInfo {
