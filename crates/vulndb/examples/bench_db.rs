@@ -21,6 +21,16 @@ use vedette_vulndb::osv::Ecosystem;
 
 const PACKAGES: usize = 10_000;
 
+/// A package to query: type, name, version, source name and version, distro.
+type Spec = (
+    PackageType,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<Distro>,
+);
+
 /// The feeds of the test data (see its MANIFEST.md), by kind.
 const FEEDS: [(&str, &[&str]); 6] = [
     (
@@ -177,14 +187,7 @@ fn main() {
     // 10,000 packages: this machine's dpkg packages, then the DB's own.
     let distro = os_release();
     let installed = dpkg_packages();
-    let mut specs: Vec<(
-        PackageType,
-        String,
-        String,
-        Option<String>,
-        Option<String>,
-        Option<Distro>,
-    )> = installed
+    let mut specs: Vec<Spec> = installed
         .iter()
         .map(|(n, v, s, sv)| {
             (

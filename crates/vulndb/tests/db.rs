@@ -594,3 +594,62 @@ fn osv_zip_dumps_are_feeds_too() {
         Err(DbError::NoFeeds(_))
     ));
 }
+
+#[test]
+fn enrichment_readers_on_real_files_and_bad_input() {
+    use vedette_vulndb::enrich::EnrichError;
+    use vedette_vulndb::enrich::kev::parse_kev;
+    use vedette_vulndb::enrich::nvd::parse_nvd;
+    let read =
+        |rel: &str| std::fs::read(advisories().join(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"));
+    // Every NVD CVE API 2.0 record of osv.dev's test data.
+    let dir = advisories().join(NVD[0]);
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .collect();
+    files.sort();
+    assert_eq!(files.len(), 23);
+    for f in &files {
+        let bytes = std::fs::read(f).unwrap_or_else(|e| panic!("{e}"));
+        let page = parse_nvd(&bytes).unwrap_or_else(|e| panic!("{}: {e}", f.display()));
+        assert_eq!(page.cves.len(), 1, "{}", f.display());
+    }
+    // CVE-2023-4863 (libwebp): NVD's primary CVSS 3.1 is 8.8, and NVD
+    // records its KEV addition.
+    let page = parse_nvd(&read(&format!("{}/CVE-2023-4863.json", NVD[0])))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let first = page.cves[0].cvss.first();
+    assert_eq!(
+        first.map(|c| (c.version.as_str(), c.score, c.primary)),
+        Some(("3.1", Some(8.8), true))
+    );
+    // A vunnel NVD page holds several CVEs.
+    let page = parse_nvd(&read(NVD[2])).unwrap_or_else(|e| panic!("{e}"));
+    assert!(page.cves.len() > 1);
+    // Not NVD: an OSV record, a KEV catalog.
+    assert!(matches!(
+        parse_nvd(&read("ghsa-advisory-database-excerpts/README.md")),
+        Err(EnrichError::Syntax { .. })
+    ));
+    assert!(matches!(
+        parse_nvd(&read(KEV[0])),
+        Err(EnrichError::Shape { .. })
+    ));
+    assert!(matches!(
+        parse_kev(&read(&format!("{}/CVE-2023-4863.json", NVD[0]))),
+        Err(EnrichError::Shape { .. })
+    ));
+    // vunnel's EPSS fixtures: a wrong header is refused, a missing date is not fatal.
+    let epss = "vunnel-provider-fixtures/tests/unit/providers/epss/test-fixtures";
+    assert!(matches!(
+        parse_epss(&read(&format!("{epss}/invalid-header.csv"))),
+        Err(EnrichError::Shape { .. })
+    ));
+    let no_date =
+        parse_epss(&read(&format!("{epss}/missing-date.csv"))).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(no_date.score_date, None);
+    assert_eq!(no_date.model_version.as_deref(), Some("v2023.03.01"));
+    assert!(!no_date.scores.is_empty());
+}

@@ -136,10 +136,17 @@ pub struct Finding<'a> {
 impl VulnDb {
     /// Reads, verifies and loads a DB file.
     pub fn open(path: &Path, trusted: &VerifyingKey) -> Result<VulnDb, DbError> {
-        let bytes = std::fs::read(path).map_err(|source| DbError::Io {
+        let io = |source| DbError::Io {
             path: path.to_path_buf(),
             source,
-        })?;
+        };
+        let len = std::fs::metadata(path).map_err(io)?.len();
+        if len > file::MAX_PAYLOAD_BYTES {
+            return Err(DbError::Malformed(format!(
+                "{len} bytes is too large for a DB"
+            )));
+        }
+        let bytes = std::fs::read(path).map_err(io)?;
         VulnDb::from_bytes(&bytes, trusted)
     }
 
