@@ -95,8 +95,8 @@ struct UpdateArgs {
     /// HTTPS address of the published DB file.
     #[arg(long, env = "VEDETTE_DB_URL")]
     url: String,
-    /// Also trust the CA certificates in this PEM file (a private mirror); certificates are
-    /// always verified.
+    /// Trust only the CA certificates in this PEM file (a private mirror) instead of the system
+    /// roots; certificates are always verified.
     #[arg(long, env = "VEDETTE_DB_CA_FILE")]
     ca_file: Option<PathBuf>,
     /// Largest download accepted, in bytes.
