@@ -581,9 +581,13 @@ fn osv_zip_dumps_are_feeds_too() {
     let osv = dir.path().join("osv");
     std::fs::create_dir(&osv).unwrap_or_else(|e| panic!("{e}"));
     link(&osv, 0, zip);
+    // A misspelt kind folder is reported, not silently ignored.
+    std::fs::create_dir(dir.path().join("ovs")).unwrap_or_else(|e| panic!("{e}"));
     let mut b = Builder::new();
     b.add_feed_dir(dir.path()).unwrap_or_else(|e| panic!("{e}"));
     let built = b.finish();
+    assert_eq!(built.warnings.len(), 1, "{:?}", built.warnings);
+    assert!(built.warnings[0].contains("ovs: not a feed folder"));
     assert_eq!(built.header.feeds.len(), 1);
     assert_eq!(built.header.feeds[0].records as usize, loaded.records.len());
     assert!(!built.payload.advisories.is_empty());

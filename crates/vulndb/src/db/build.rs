@@ -173,8 +173,24 @@ impl Builder {
 
     /// Reads a feed directory laid out by kind (see the module docs).
     pub fn add_feed_dir(&mut self, dir: &Path) -> Result<(), DbError> {
+        const KINDS: [&str; 6] = ["osv", "alpine", "debian", "nvd", "epss", "kev"];
         let before = self.feeds.len();
-        for kind in ["osv", "alpine", "debian", "nvd", "epss", "kev"] {
+        // A misspelt folder would silently drop a feed: say so.
+        let top = std::fs::read_dir(dir).map_err(|source| DbError::Io {
+            path: dir.to_path_buf(),
+            source,
+        })?;
+        for entry in top.filter_map(Result::ok) {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if !KINDS.contains(&name.as_str()) {
+                self.warnings.push(format!(
+                    "{}: not a feed folder (expected one of {})",
+                    entry.path().display(),
+                    KINDS.join(", ")
+                ));
+            }
+        }
+        for kind in KINDS {
             let kind_dir = dir.join(kind);
             if !kind_dir.is_dir() {
                 continue;
