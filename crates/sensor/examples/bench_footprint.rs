@@ -168,6 +168,8 @@ fn main() {
         let wall_start = Instant::now();
         let deadline = wall_start + Duration::from_secs(minutes * 60);
         let mut reports = 0u64;
+        let mut upserts = [0usize; 5];
+        let mut timings = [Duration::ZERO; 4];
         let mut delta_bytes = 0u64;
         let mut sequence = 1;
         let mut next = Instant::now() + interval;
@@ -175,9 +177,21 @@ fn main() {
             tokio::time::sleep_until(next.into()).await;
             next += interval;
             collectors.collect(&mut observation).await;
+            for (total, lap) in timings.iter_mut().zip(collectors.timings()) {
+                *total += lap;
+            }
             sequence += 1;
             let delta = baseline.delta(&observation, header(sequence));
             delta_bytes += encoder.encode(&delta).expect("encode").len() as u64;
+            for (slot, count) in upserts.iter_mut().zip([
+                usize::from(delta.host.is_some()),
+                delta.processes.upsert.len() + delta.processes.remove.len(),
+                delta.connections.upsert.len() + delta.connections.remove.len(),
+                delta.containers.upsert.len() + delta.containers.remove.len(),
+                delta.images.upsert.len() + delta.images.remove.len(),
+            ]) {
+                *slot += count;
+            }
             baseline.acknowledge(&delta);
             reports += 1;
         }
@@ -185,6 +199,16 @@ fn main() {
         let wall = wall_start.elapsed().as_secs_f64();
         let per_report = delta_bytes as f64 / reports.max(1) as f64;
         println!("run: {minutes} min at {interval:?}, {reports} delta reports");
+        let ms = |d: Duration| d.as_secs_f64() * 1000.0 / reports.max(1) as f64;
+        println!(
+            "wall per collection: host {:.1} ms, processes {:.1} ms, connections {:.1} ms, docker {:.1} ms",
+            ms(timings[0]), ms(timings[1]), ms(timings[2]), ms(timings[3])
+        );
+        let per = |i: usize| upserts[i] as f64 / reports.max(1) as f64;
+        println!(
+            "changes per delta: host {:.2}, processes {:.1}, connections {:.1}, containers {:.1}, images {:.1}",
+            per(0), per(1), per(2), per(3), per(4)
+        );
         println!("cpu: {:.4} of one core ({:.2} %)", (cpu_end - cpu_start) / wall, (cpu_end - cpu_start) / wall * 100.0);
         println!("rss: {:.1} MB at the end, {:.1} MB peak", rss as f64 / 1e6, peak as f64 / 1e6);
         println!(

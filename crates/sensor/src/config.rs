@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde::Deserialize;
-use vedette_client::Trust;
+pub use vedette_client::{Trust, parse_fingerprint};
 
 use crate::error::SensorError;
 use crate::root::HostRoot;

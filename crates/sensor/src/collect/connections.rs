@@ -6,6 +6,14 @@
 //! The socket tables are read once per distinct namespace, through one of
 //! its processes (`/proc/<pid>/net/tcp` shows that process's namespace);
 //! sockets are tied to processes by the socket inodes in `/proc/<pid>/fd`.
+//!
+//! Reading those tables is the sensor's most expensive step (the kernel walks
+//! whole hash tables, milliseconds per namespace), so it is skipped when it
+//! cannot have changed: a namespace none of whose processes holds a socket
+//! (an idle container) is not read at all, and a namespace whose set of
+//! socket inodes is unchanged reuses its previous result, re-read at least
+//! every [`REFRESH_EVERY`] collections and whenever a socket was caught
+//! mid-handshake.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -16,13 +24,37 @@ use vedette_model::wire::{Connection, Process, Transport};
 
 use crate::root::HostRoot;
 
+/// A namespace's tables are re-read at least this often (in collections).
+pub const REFRESH_EVERY: u32 = 6;
+
+/// A namespace seen in this collection.
+#[derive(Debug, Clone, Copy, Default)]
+struct Namespace {
+    /// A process in it, to read its tables through.
+    pid: u32,
+    /// Socket inodes held by its processes: count and a sum, to notice changes.
+    sockets: usize,
+    inode_sum: u64,
+}
+
+/// The last reading of a namespace's tables.
+#[derive(Debug, Default)]
+struct Cached {
+    sockets: usize,
+    inode_sum: u64,
+    age: u32,
+    entries: Vec<Connection>,
+}
+
 /// Collects sockets.
 pub struct ConnectionCollector {
     root: HostRoot,
-    /// One pid per network namespace (reused between intervals).
-    namespaces: HashMap<u64, u32>,
+    /// The namespaces seen now (reused between intervals).
+    namespaces: HashMap<u64, Namespace>,
     /// Socket inode → owning pid (reused between intervals).
     owners: HashMap<u64, u32>,
+    /// Last readings per namespace.
+    cache: HashMap<u64, Cached>,
 }
 
 impl ConnectionCollector {
@@ -32,6 +64,7 @@ impl ConnectionCollector {
             root,
             namespaces: HashMap::new(),
             owners: HashMap::new(),
+            cache: HashMap::new(),
         }
     }
 
@@ -42,9 +75,11 @@ impl ConnectionCollector {
         self.owners.clear();
         let proc = self.root.proc();
         for process in processes {
-            if let Some(netns) = process.netns {
-                self.namespaces.entry(netns).or_insert(process.pid);
-            }
+            let Some(netns) = process.netns else { continue };
+            let namespace = self.namespaces.entry(netns).or_insert(Namespace {
+                pid: process.pid,
+                ..Namespace::default()
+            });
             let Ok(handle) =
                 procfs::process::Process::new_with_root(proc.join(process.pid.to_string()))
             else {
@@ -54,48 +89,86 @@ impl ConnectionCollector {
             for fd in fds.flatten() {
                 if let FDTarget::Socket(inode) = fd.target {
                     self.owners.entry(inode).or_insert(process.pid);
+                    namespace.sockets += 1;
+                    namespace.inode_sum = namespace.inode_sum.wrapping_add(inode);
                 }
             }
         }
-        for (&netns, &pid) in &self.namespaces {
-            let Ok(handle) = procfs::process::Process::new_with_root(proc.join(pid.to_string()))
-            else {
+        let namespaces = std::mem::take(&mut self.namespaces);
+        self.cache.retain(|netns, _| namespaces.contains_key(netns));
+        for (&netns, namespace) in &namespaces {
+            if namespace.sockets == 0 {
+                // No process here holds a socket: nothing to read.
+                self.cache.remove(&netns);
                 continue;
-            };
-            for table in [handle.tcp(), handle.tcp6()].into_iter().flatten() {
-                for entry in table {
-                    let listening = match entry.state {
-                        TcpState::Listen => true,
-                        TcpState::Established => false,
-                        _ => continue,
-                    };
-                    out.push(self.connection(
-                        Transport::Tcp,
-                        listening,
-                        entry.local_address,
-                        entry.remote_address,
-                        entry.inode,
-                        netns,
-                    ));
-                }
             }
-            for table in [handle.udp(), handle.udp6()].into_iter().flatten() {
-                for entry in table {
-                    let listening = match entry.state {
-                        UdpState::Established => false,
-                        UdpState::Close => true,
-                    };
-                    out.push(self.connection(
-                        Transport::Udp,
-                        listening,
-                        entry.local_address,
-                        entry.remote_address,
-                        entry.inode,
-                        netns,
-                    ));
-                }
+            let mut cached = self.cache.remove(&netns).unwrap_or_default();
+            let unchanged = cached.sockets == namespace.sockets
+                && cached.inode_sum == namespace.inode_sum
+                && cached.age < REFRESH_EVERY;
+            if unchanged {
+                cached.age += 1;
+            } else {
+                let settled = self.read_tables(netns, namespace.pid, &mut cached.entries);
+                cached.sockets = namespace.sockets;
+                cached.inode_sum = namespace.inode_sum;
+                // A socket caught mid-handshake is read again next time.
+                cached.age = if settled { 0 } else { REFRESH_EVERY };
+            }
+            out.extend(cached.entries.iter().cloned());
+            self.cache.insert(netns, cached);
+        }
+        self.namespaces = namespaces;
+    }
+
+    /// Reads one namespace's tables into `entries`; false when a TCP socket
+    /// was in the middle of a handshake (its final state is not known yet).
+    fn read_tables(&self, netns: u64, pid: u32, entries: &mut Vec<Connection>) -> bool {
+        entries.clear();
+        let mut settled = true;
+        let Ok(handle) =
+            procfs::process::Process::new_with_root(self.root.proc().join(pid.to_string()))
+        else {
+            return settled;
+        };
+        for table in [handle.tcp(), handle.tcp6()].into_iter().flatten() {
+            for entry in table {
+                let listening = match entry.state {
+                    TcpState::Listen => true,
+                    TcpState::Established => false,
+                    TcpState::SynSent | TcpState::SynRecv | TcpState::NewSynRecv => {
+                        settled = false;
+                        continue;
+                    }
+                    _ => continue,
+                };
+                entries.push(self.connection(
+                    Transport::Tcp,
+                    listening,
+                    entry.local_address,
+                    entry.remote_address,
+                    entry.inode,
+                    netns,
+                ));
             }
         }
+        for table in [handle.udp(), handle.udp6()].into_iter().flatten() {
+            for entry in table {
+                let listening = match entry.state {
+                    UdpState::Established => false,
+                    UdpState::Close => true,
+                };
+                entries.push(self.connection(
+                    Transport::Udp,
+                    listening,
+                    entry.local_address,
+                    entry.remote_address,
+                    entry.inode,
+                    netns,
+                ));
+            }
+        }
+        settled
     }
 
     fn connection(

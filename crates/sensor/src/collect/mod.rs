@@ -51,6 +51,7 @@ pub struct Collectors {
     processes: processes::ProcessCollector,
     connections: connections::ConnectionCollector,
     docker: docker::DockerCollector,
+    timings: [std::time::Duration; 4],
 }
 
 impl CollectorsConfig {
@@ -61,6 +62,7 @@ impl CollectorsConfig {
             processes: processes::ProcessCollector::new(self.host_root.clone()),
             connections: connections::ConnectionCollector::new(self.host_root.clone()),
             docker: docker::DockerCollector::new(self.docker_socket.clone()),
+            timings: Default::default(),
         }
     }
 }
@@ -69,13 +71,28 @@ impl Collectors {
     /// Collects everything into `observation`, replacing its contents.
     pub async fn collect(&mut self, observation: &mut Observation) {
         observation.collected_at_ms = now_ms();
+        let mut started = std::time::Instant::now();
+        let mut lap = |slot: &mut std::time::Duration| {
+            *slot = started.elapsed();
+            started = std::time::Instant::now();
+        };
         self.host.collect(&mut observation.host);
+        lap(&mut self.timings[0]);
         self.processes.collect(&mut observation.processes);
+        lap(&mut self.timings[1]);
         self.connections
             .collect(&observation.processes, &mut observation.connections);
+        lap(&mut self.timings[2]);
         self.docker
             .collect(&mut observation.containers, &mut observation.images)
             .await;
+        lap(&mut self.timings[3]);
+    }
+
+    /// Wall time each collector took in the last collection: host,
+    /// processes, connections, docker.
+    pub fn timings(&self) -> [std::time::Duration; 4] {
+        self.timings
     }
 }
 
