@@ -13,3 +13,5 @@ mod console_lifecycle;
 mod console_tls;
 /// `vedette db`: keys, build from real feeds, status, import, HTTPS update.
 mod db;
+/// `vedette sensor` against a real console: reports, identity, SIGTERM, fatal stops.
+mod sensor;

@@ -1,6 +1,7 @@
 //! The subcommands.
 
 mod console;
+mod sensor;
 mod db;
 
 use clap::{Subcommand, ValueEnum};
@@ -20,6 +21,9 @@ pub enum Command {
     /// Run the Management Console (web UI, REST API and sensor endpoints on one HTTPS port),
     /// or manage it from the shell.
     Console(console::ConsoleArgs),
+    /// Run the sensor: report this host's processes, connections, containers and images to
+    /// the console.
+    Sensor(sensor::SensorArgs),
     /// Build, sign, update, import and inspect the vulnerability DB.
     Db(db::DbArgs),
 }
@@ -41,6 +45,7 @@ pub fn init_logging(format: LogFormat, filter: &str) {
 pub async fn run(command: Command) -> anyhow::Result<()> {
     match command {
         Command::Console(args) => console::run(args).await,
+        Command::Sensor(args) => sensor::run(args).await,
         Command::Db(args) => db::run(args).await,
     }
 }

@@ -1,0 +1,234 @@
+//! `vedette sensor` as an operator runs it, against a real console process:
+//! it registers, reports, shows up online with its host, keeps its identity
+//! across a restart, stops cleanly on SIGTERM, and stops with a clear
+//! message on a wrong key, a disabled sensor, or no way to trust the console.
+
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::process::{BIN, Console};
+
+/// A running `vedette sensor`, its standard error in a file.
+struct SensorProcess {
+    child: Child,
+    stderr_path: std::path::PathBuf,
+}
+
+impl SensorProcess {
+    fn start(console: &Console, api_key: &str, dir: &Path, name: &str) -> SensorProcess {
+        let stderr_path = dir.join(format!("{name}.stderr.log"));
+        let child = Command::new(BIN)
+            .args([
+                "sensor",
+                "--console-url",
+                &console.url,
+                "--api-key",
+                api_key,
+            ])
+            .args([
+                "--console-fingerprint",
+                &console.fingerprint,
+                "--interval",
+                "1s",
+            ])
+            .args([
+                "--visibility",
+                "host",
+                "--docker-socket",
+                "/nonexistent/docker.sock",
+            ])
+            .arg("--state-file")
+            .arg(dir.join("sensor-state.json"))
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&stderr_path).unwrap())
+            .spawn()
+            .expect("spawn vedette sensor");
+        SensorProcess { child, stderr_path }
+    }
+
+    fn stderr(&self) -> String {
+        std::fs::read_to_string(&self.stderr_path).unwrap_or_default()
+    }
+
+    fn wait(&mut self, timeout: Duration) -> std::process::ExitStatus {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "sensor did not exit: {}",
+                self.stderr()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn terminate(&mut self) -> std::process::ExitStatus {
+        nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(self.child.id() as i32),
+            nix::sys::signal::Signal::SIGTERM,
+        )
+        .unwrap();
+        self.wait(Duration::from_secs(20))
+    }
+}
+
+impl Drop for SensorProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn sensors(console: &Console, token: &str) -> Vec<serde_json::Value> {
+    let page: serde_json::Value = console
+        .client()
+        .get(format!("{}/api/v1/sensors", console.url))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    page["items"].as_array().cloned().unwrap_or_default()
+}
+
+async fn wait_online(console: &Console, token: &str, sensor: &SensorProcess) -> serde_json::Value {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let list = sensors(console, token).await;
+        if let Some(online) = list
+            .iter()
+            .find(|s| s["status"] == "online" && s["visibility"] == "host")
+        {
+            return online.clone();
+        }
+        assert!(
+            Instant::now() < deadline,
+            "sensor never online: {list:?}\n{}",
+            sensor.stderr()
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_sensor_reports_keeps_its_identity_and_stops_when_disabled() {
+    let dir = tempfile::tempdir().unwrap();
+    let console = Console::start(&dir.path().join("data"), &[]);
+    let token = console.admin_token().await;
+    let key = console.api_key.clone().expect("API key in the banner");
+
+    let mut sensor = SensorProcess::start(&console, &key, dir.path(), "first");
+    let online = wait_online(&console, &token, &sensor).await;
+    let hostname = String::from_utf8(Command::new("hostname").output().unwrap().stdout).unwrap();
+    assert_eq!(online["hostname"], hostname.trim());
+    let id = online["id"].as_str().unwrap().to_string();
+    // The sensor's own process is on the map.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let view = console
+            .client()
+            .get(format!(
+                "{}/api/v1/topology?level=processes&name=vedette",
+                console.url
+            ))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        if view.contains(&format!("{}", sensor.child.id())) {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "sensor process not in the topology: {view}"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    assert!(sensor.terminate().success(), "{}", sensor.stderr());
+    assert!(
+        std::fs::read_to_string(dir.path().join("sensor-state.json"))
+            .unwrap()
+            .contains(&id)
+    );
+
+    // Restarted: the same sensor, not a second one.
+    let mut sensor = SensorProcess::start(&console, &key, dir.path(), "second");
+    let online = wait_online(&console, &token, &sensor).await;
+    assert_eq!(online["id"], id.as_str());
+    assert_eq!(
+        sensors(&console, &token).await.len(),
+        1,
+        "no duplicate sensor"
+    );
+
+    // Disabled by an admin: the sensor stops and says why.
+    let disabled = console
+        .client()
+        .patch(format!("{}/api/v1/sensors/{id}", console.url))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({"disabled": true}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(disabled.status(), 204);
+    let status = sensor.wait(Duration::from_secs(30));
+    assert!(!status.success());
+    assert!(
+        sensor.stderr().contains("disabled by an admin"),
+        "{}",
+        sensor.stderr()
+    );
+}
+
+#[tokio::test]
+async fn a_wrong_api_key_stops_the_sensor_with_a_clear_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let console = Console::start(&dir.path().join("data"), &[]);
+    let mut sensor = SensorProcess::start(&console, "vsk_not_the_key", dir.path(), "wrong");
+    let status = sensor.wait(Duration::from_secs(30));
+    assert!(!status.success());
+    let stderr = sensor.stderr();
+    assert!(
+        stderr.contains("wrong or rotated") && stderr.contains("api-key show"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn the_console_must_be_trusted_and_reached_over_https() {
+    let run = |args: &[&str]| {
+        let output = Command::new(BIN).arg("sensor").args(args).output().unwrap();
+        assert!(!output.status.success());
+        String::from_utf8_lossy(&output.stderr).into_owned()
+    };
+    let stderr = run(&["--console-url", "https://127.0.0.1:1", "--api-key", "vsk_x"]);
+    assert!(stderr.contains("TLS is always verified"), "{stderr}");
+    let fingerprint = format!("SHA256:{}", "ab".repeat(32));
+    let stderr = run(&[
+        "--console-url",
+        "http://127.0.0.1:1",
+        "--api-key",
+        "vsk_x",
+        "--console-fingerprint",
+        &fingerprint,
+    ]);
+    assert!(stderr.contains("must use https"), "{stderr}");
+    let stderr = run(&[
+        "--console-url",
+        "https://127.0.0.1:1",
+        "--api-key",
+        "vsk_x",
+        "--console-fingerprint",
+        "SHA256:12",
+    ]);
+    assert!(stderr.contains("not a SHA-256 fingerprint"), "{stderr}");
+}
