@@ -232,3 +232,199 @@ fn the_console_must_be_trusted_and_reached_over_https() {
     ]);
     assert!(stderr.contains("not a SHA-256 fingerprint"), "{stderr}");
 }
+
+const IMAGE: &str = "vedette-sensor-test:busybox";
+
+fn docker(args: &[&str]) -> String {
+    let output = Command::new("docker")
+        .args(args)
+        .output()
+        .expect("docker CLI");
+    assert!(
+        output.status.success(),
+        "docker {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).trim().to_string()
+}
+
+/// Docker running (the sensor crate's `tests/prepare.sh` starts it) and the
+/// busybox-static test image imported.
+fn ensure_docker_and_image() {
+    if !Command::new("docker")
+        .arg("info")
+        .output()
+        .is_ok_and(|o| o.status.success())
+    {
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../sensor/tests/prepare.sh");
+        assert!(
+            Command::new("bash")
+                .arg(&script)
+                .status()
+                .unwrap()
+                .success(),
+            "{} could not start Docker",
+            script.display()
+        );
+    }
+    if Command::new("docker")
+        .args(["image", "inspect", IMAGE])
+        .output()
+        .is_ok_and(|o| o.status.success())
+    {
+        return;
+    }
+    let rootfs = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(rootfs.path().join("bin")).unwrap();
+    let busybox = ["/bin/busybox", "/usr/bin/busybox"]
+        .into_iter()
+        .find(|p| Path::new(p).exists())
+        .expect("busybox-static (installed by crates/sensor/tests/prepare.sh)");
+    std::fs::copy(busybox, rootfs.path().join("bin/busybox")).unwrap();
+    for tool in ["sh", "sleep", "httpd"] {
+        std::os::unix::fs::symlink("busybox", rootfs.path().join("bin").join(tool)).unwrap();
+    }
+    let tar = rootfs.path().with_extension("tar");
+    assert!(
+        Command::new("tar")
+            .args([
+                "-C",
+                rootfs.path().to_str().unwrap(),
+                "-cf",
+                tar.to_str().unwrap(),
+                "."
+            ])
+            .status()
+            .unwrap()
+            .success()
+    );
+    docker(&["import", tar.to_str().unwrap(), IMAGE]);
+    let _ = std::fs::remove_file(tar);
+}
+
+/// Removes containers even when an assertion fails.
+struct Containers(Vec<String>);
+
+impl Drop for Containers {
+    fn drop(&mut self) {
+        for name in &self.0 {
+            let _ = Command::new("docker").args(["rm", "-f", name]).output();
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_privileged_sensor_container_sees_its_host_and_its_containers() {
+    ensure_docker_and_image();
+    let dir = tempfile::tempdir().unwrap();
+    let console = Console::start(&dir.path().join("data"), &[]);
+    let token = console.admin_token().await;
+    let key = console.api_key.clone().expect("API key in the banner");
+    let suffix = std::process::id();
+    let server = format!("vedette-cli-test-server-{suffix}");
+    let sensor_name = format!("vedette-cli-test-sensor-{suffix}");
+    let _cleanup = Containers(vec![server.clone(), sensor_name.clone()]);
+    docker(&[
+        "run",
+        "-d",
+        "--name",
+        &server,
+        IMAGE,
+        "/bin/httpd",
+        "-f",
+        "-p",
+        "8080",
+    ]);
+
+    // The sensor container: the host's root at /host, its pid and network
+    // namespaces, the Docker socket; the binary and its libraries mounted in.
+    let state = dir.path().join("state");
+    std::fs::create_dir_all(&state).unwrap();
+    let volume = |from: &str, to: &str| format!("{from}:{to}:ro");
+    docker(&[
+        "run",
+        "-d",
+        "--name",
+        &sensor_name,
+        "--pid=host",
+        "--net=host",
+        // Reading other processes' fd, exe and namespaces; `--privileged` also
+        // works where the runtime allows it (not on this machine).
+        "--cap-add",
+        "SYS_PTRACE",
+        "-v",
+        &volume("/", "/host"),
+        "-v",
+        "/var/run/docker.sock:/var/run/docker.sock",
+        "-v",
+        &volume(BIN, "/vedette"),
+        "-v",
+        &volume("/lib", "/lib"),
+        "-v",
+        &volume("/lib64", "/lib64"),
+        "-v",
+        &format!("{}:/state", state.display()),
+        IMAGE,
+        "/vedette",
+        "sensor",
+        "--console-url",
+        &console.url,
+        "--api-key",
+        &key,
+        "--console-fingerprint",
+        &console.fingerprint,
+        "--host-root",
+        "/host",
+        "--interval",
+        "1s",
+        "--state-file",
+        "/state/sensor.json",
+    ]);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let list = sensors(&console, &token).await;
+        // `--visibility auto` (the default) recognises the host's pid namespace.
+        if list
+            .iter()
+            .any(|s| s["status"] == "online" && s["visibility"] == "host")
+        {
+            break;
+        }
+        let logs = Command::new("docker")
+            .args(["logs", &sensor_name])
+            .output()
+            .unwrap();
+        assert!(
+            Instant::now() < deadline,
+            "sensor container never online: {list:?}\n{}",
+            String::from_utf8_lossy(&logs.stderr)
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let view = console
+            .client()
+            .get(format!("{}/api/v1/topology?level=containers", console.url))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        if view.contains(&server) && view.contains(&sensor_name) {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "containers not in the topology: {view}"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    assert!(
+        std::fs::read_to_string(state.join("sensor.json"))
+            .unwrap()
+            .contains("sensor_id")
+    );
+}
