@@ -428,3 +428,88 @@ async fn a_privileged_sensor_container_sees_its_host_and_its_containers() {
             .contains("sensor_id")
     );
 }
+
+#[tokio::test]
+async fn a_sensor_without_host_access_reports_only_its_container_and_says_so() {
+    ensure_docker_and_image();
+    let dir = tempfile::tempdir().unwrap();
+    let console = Console::start(&dir.path().join("data"), &[]);
+    let token = console.admin_token().await;
+    let key = console.api_key.clone().expect("API key in the banner");
+    let suffix = std::process::id();
+    let other = format!("vedette-cli-test-other-{suffix}");
+    let sensor_name = format!("vedette-cli-test-alone-{suffix}");
+    let _cleanup = Containers(vec![other.clone(), sensor_name.clone()]);
+    docker(&["run", "-d", "--name", &other, IMAGE, "/bin/sleep", "600"]);
+    // Fargate-style: its own pid namespace, no host root, no Docker socket
+    // (the host network only so that it reaches the console on loopback).
+    let volume = |from: &str, to: &str| format!("{from}:{to}:ro");
+    docker(&[
+        "run",
+        "-d",
+        "--name",
+        &sensor_name,
+        "--net=host",
+        "-v",
+        &volume(BIN, "/vedette"),
+        "-v",
+        &volume("/lib", "/lib"),
+        "-v",
+        &volume("/lib64", "/lib64"),
+        IMAGE,
+        "/vedette",
+        "sensor",
+        "--console-url",
+        &console.url,
+        "--api-key",
+        &key,
+        "--console-fingerprint",
+        &console.fingerprint,
+        "--interval",
+        "1s",
+        "--state-file",
+        "/tmp/sensor.json",
+    ]);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let list = sensors(&console, &token).await;
+        if list
+            .iter()
+            .any(|s| s["status"] == "online" && s["visibility"] == "container_only")
+        {
+            break;
+        }
+        let logs = Command::new("docker")
+            .args(["logs", &sensor_name])
+            .output()
+            .unwrap();
+        assert!(
+            Instant::now() < deadline,
+            "sensor never online as container-only: {list:?}\n{}",
+            String::from_utf8_lossy(&logs.stderr)
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    let logs = Command::new("docker")
+        .args(["logs", &sensor_name])
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&logs.stderr).contains("pid namespace is not visible"),
+        "the sensor says what it cannot see"
+    );
+    let view = console
+        .client()
+        .get(format!("{}/api/v1/topology?level=containers", console.url))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        !view.contains(&other),
+        "no other container is visible: {view}"
+    );
+}
