@@ -130,6 +130,36 @@ impl TestConsole {
         (status, body, headers)
     }
 
+    /// Sends a request and returns the response with its body unread (for streams).
+    pub async fn open(
+        &self,
+        caller: &Caller,
+        method: Method,
+        path: &str,
+    ) -> axum::response::Response {
+        let mut builder = Request::builder().method(method).uri(path);
+        match caller {
+            Caller::Anonymous => {}
+            Caller::Bearer(token) => {
+                builder = builder.header(header::AUTHORIZATION, format!("Bearer {token}"))
+            }
+            Caller::Session { cookie, csrf } => {
+                builder = builder
+                    .header(header::COOKIE, format!("vedette_session={cookie}"))
+                    .header("x-csrf-token", csrf);
+            }
+        }
+        let mut request = builder.body(Body::empty()).expect("request");
+        request.extensions_mut().insert(ConnectInfo(
+            "198.51.100.7:40000".parse::<SocketAddr>().expect("address"),
+        ));
+        self.app
+            .clone()
+            .oneshot(request)
+            .await
+            .expect("infallible service")
+    }
+
     /// Builds and sends a request as `caller`, from `source`.
     pub async fn call(
         &self,

@@ -526,6 +526,36 @@ async fn deltas_apply_in_order_and_anything_else_is_refused_without_damage() {
 }
 
 #[tokio::test]
+async fn applied_reports_are_streamed_live() {
+    use http_body_util::BodyExt;
+    let console = TestConsole::start(Db::Sqlite).await;
+    let admin = console.setup_admin("admin").await;
+    let response = console
+        .open(&admin, Method::GET, "/api/v1/topology/stream")
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(
+        response.headers().get(header::CONTENT_TYPE).unwrap(),
+        "text/event-stream"
+    );
+    let mut body = response.into_body();
+    let (a, _b) = two_hosts(&console).await;
+    let mut seen = String::new();
+    while !seen.contains(&a.id) {
+        let frame = tokio::time::timeout(std::time::Duration::from_secs(5), body.frame())
+            .await
+            .expect("an event within 5 s")
+            .expect("stream open")
+            .unwrap();
+        if let Ok(data) = frame.into_data() {
+            seen.push_str(&String::from_utf8_lossy(&data));
+        }
+    }
+    assert!(seen.contains("event: change"), "{seen}");
+    assert!(seen.contains("\"snapshot\":true"), "{seen}");
+}
+
+#[tokio::test]
 async fn silent_sensors_go_offline_then_leave_the_map() {
     let console = TestConsole::start_with(Db::Sqlite, |c| {
         c.sensor_retention = std::time::Duration::from_secs(3600)

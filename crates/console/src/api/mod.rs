@@ -113,6 +113,7 @@ fn api_v1() -> OpenApiRouter<AppState> {
         .routes(routes!(topology::view))
         .routes(routes!(topology::node))
         .routes(routes!(topology::search))
+        .routes(routes!(topology::stream))
         .merge(
             // Reports are larger than other bodies (compressed snapshots).
             OpenApiRouter::new()

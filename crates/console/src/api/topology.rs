@@ -155,3 +155,33 @@ pub async fn search(
     .map_err(|e| ApiError::Internal(e.into()))?;
     Ok(Json(found))
 }
+
+/// A live stream of topology changes (server-sent events): an event `change`
+/// per applied report or removed sensor, and `resync` when the reader fell
+/// behind and should fetch the views again. Comments keep the connection alive.
+#[utoipa::path(get, path = "/topology/stream", tag = "topology",
+    responses((status = 200, description = "text/event-stream of `change` events", body = crate::topology::Change)))]
+pub async fn stream(
+    State(state): State<AppState>,
+    _user: ReadOnlyUser,
+) -> axum::response::sse::Sse<
+    impl futures_util::Stream<Item = Result<axum::response::sse::Event, std::convert::Infallible>>,
+> {
+    use axum::response::sse::{Event, KeepAlive, Sse};
+    use tokio::sync::broadcast::error::RecvError;
+    let receiver = state.topology.subscribe();
+    let events = futures_util::stream::unfold(receiver, |mut receiver| async move {
+        let event = match receiver.recv().await {
+            Ok(change) => Event::default()
+                .event("change")
+                .json_data(&change)
+                .unwrap_or_else(|_| Event::default().event("resync")),
+            Err(RecvError::Lagged(missed)) => {
+                Event::default().event("resync").data(missed.to_string())
+            }
+            Err(RecvError::Closed) => return None,
+        };
+        Some((Ok(event), receiver))
+    });
+    Sse::new(events).keep_alive(KeepAlive::default())
+}

@@ -141,6 +141,12 @@ pub async fn apply(
     next.visibility = Some(report.visibility);
     persist(store, sensor_id, &report).await?;
     *state = next;
+    topology.announce(super::Change {
+        sensor_id: sensor_id.to_string(),
+        kind: "report".into(),
+        sequence: Some(report.sequence),
+        snapshot: report.snapshot,
+    });
     Ok(Accepted {
         accepted_sequence: report.sequence,
     })

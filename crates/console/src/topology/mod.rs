@@ -43,14 +43,50 @@ pub struct SensorState {
     pub connections: BTreeMap<String, Connection>,
 }
 
+/// A change to the topology, as the live stream sends it.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct Change {
+    /// The sensor whose part of the map changed.
+    pub sensor_id: String,
+    /// `report` (a snapshot or delta was applied) or `removed` (the sensor's
+    /// part of the map was dropped).
+    pub kind: String,
+    /// The report's sequence number, for `report`.
+    pub sequence: Option<u64>,
+    /// Whether the report was a snapshot.
+    pub snapshot: bool,
+}
+
+/// How many changes a slow stream reader may lag behind before it is told to resync.
+const CHANGE_BUFFER: usize = 1024;
+
 /// Every sensor's state, each behind its own lock so that reports from
 /// different sensors are applied in parallel and one sensor's reports in order.
-#[derive(Default)]
 pub struct Topology {
     sensors: RwLock<HashMap<String, Arc<Mutex<SensorState>>>>,
+    changes: tokio::sync::broadcast::Sender<Change>,
+}
+
+impl Default for Topology {
+    fn default() -> Self {
+        Topology {
+            sensors: RwLock::default(),
+            changes: tokio::sync::broadcast::channel(CHANGE_BUFFER).0,
+        }
+    }
 }
 
 impl Topology {
+    /// Subscribes to changes (for the live stream).
+    pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<Change> {
+        self.changes.subscribe()
+    }
+
+    /// Announces a change to subscribers (none listening is fine).
+    pub fn announce(&self, change: Change) {
+        let _ = self.changes.send(change);
+    }
+
     /// The state cell of a sensor, created empty if new.
     pub async fn cell(&self, sensor_id: &str) -> Arc<Mutex<SensorState>> {
         if let Some(cell) = self.sensors.read().await.get(sensor_id) {
@@ -67,6 +103,12 @@ impl Topology {
     /// Forgets a sensor (removed or expired).
     pub async fn forget(&self, sensor_id: &str) {
         self.sensors.write().await.remove(sensor_id);
+        self.announce(Change {
+            sensor_id: sensor_id.to_string(),
+            kind: "removed".into(),
+            sequence: None,
+            snapshot: false,
+        });
     }
 
     /// A consistent copy of every sensor's state, for building views.
