@@ -1,8 +1,8 @@
 //! The subcommands.
 
 mod console;
-mod sensor;
 mod db;
+mod sensor;
 
 use clap::{Subcommand, ValueEnum};
 
