@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Builds Vedette (web UI + release binary) and runs the Management Console
-# with its embedded store in ./.vedette (override with VEDETTE_DATA_DIR),
-# listening on 0.0.0.0:8443 (override with VEDETTE_LISTEN). Extra arguments
-# go to `vedette console` (see `vedette console --help`).
+# Builds Vedette (web UI + release binary), runs the Management Console with
+# its embedded store in ./.vedette (override with VEDETTE_DATA_DIR), listening
+# on 0.0.0.0:8443 (override with VEDETTE_LISTEN), and a sensor on this host
+# reporting to it. Extra arguments go to `vedette console` (see
+# `vedette console --help`). Ctrl-C stops both.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 die() { echo "console.sh: $*" >&2; exit 1; }
@@ -14,7 +15,35 @@ if ! command -v npm >/dev/null; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm || die "cannot install nodejs and npm"
 fi
 (cd ui && npm ci --no-audit --no-fund --loglevel=error && npm run build) || die "the web UI does not build"
-cargo build --release --locked -p vedette || die "vedette does not build"
+cargo build --release -p vedette || die "vedette does not build"
+BIN="$CARGO_TARGET_DIR/release/vedette"
+
 export VEDETTE_DATA_DIR="${VEDETTE_DATA_DIR:-$PWD/.vedette}"
 export VEDETTE_LISTEN="${VEDETTE_LISTEN:-0.0.0.0:8443}"
-exec "$CARGO_TARGET_DIR/release/vedette" console "$@"
+mkdir -p "$VEDETTE_DATA_DIR"
+BANNER="$VEDETTE_DATA_DIR/console-banner.txt"
+: >"$BANNER"
+
+# The console prints its banner (URL, fingerprint, API key, setup code) on
+# standard output: show it and keep a copy to start the sensor with.
+"$BIN" console "$@" > >(tee "$BANNER") &
+CONSOLE_PID=$!
+SENSOR_PID=""
+trap 'kill $CONSOLE_PID $SENSOR_PID 2>/dev/null || true' EXIT INT TERM
+for _ in $(seq 1 600); do
+  grep -q "Start a sensor" "$BANNER" 2>/dev/null && break
+  kill -0 "$CONSOLE_PID" 2>/dev/null || die "the console stopped; see the messages above"
+  sleep 0.1
+done
+grep -q "Start a sensor" "$BANNER" || die "the console did not start within 60 s"
+FINGERPRINT=$(awk '/TLS fingerprint:/ {print $3}' "$BANNER")
+API_KEY=$(awk '/Sensor API key:/ {print $4}' "$BANNER")
+[[ "$API_KEY" == vsk_* ]] || API_KEY=$("$BIN" console api-key show) || die "cannot read the sensor API key"
+
+# The sensor on this host reaches the console over loopback; it pins the
+# console's certificate by fingerprint, so the address it uses does not matter.
+"$BIN" sensor --console-url "https://127.0.0.1:${VEDETTE_LISTEN##*:}" --api-key "$API_KEY" \
+  --console-fingerprint "$FINGERPRINT" --state-file "$VEDETTE_DATA_DIR/sensor-state.json" &
+SENSOR_PID=$!
+echo "console.sh: a sensor on this host reports to the console (pid $SENSOR_PID); Ctrl-C stops both"
+wait "$CONSOLE_PID"
