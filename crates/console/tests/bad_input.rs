@@ -64,6 +64,8 @@ async fn hostile_requests_are_refused_and_change_nothing() {
         ("bad user name at setup", raw(Method::POST, "/api/v1/setup", &Caller::Anonymous, json, json!({"setup_code": console.setup_code, "username": "a b/../c", "password": crate::harness::PASSWORD}).to_string()), StatusCode::BAD_REQUEST),
         ("bad list parameter", raw(Method::GET, "/api/v1/users?sort=password_hash", &admin, None, Body::empty()), StatusCode::BAD_REQUEST),
         ("unknown list parameter", raw(Method::GET, "/api/v1/audit?colour=red", &admin, None, Body::empty()), StatusCode::BAD_REQUEST),
+        ("unknown token list parameter", raw(Method::GET, "/api/v1/tokens?bogus=1", &admin, None, Body::empty()), StatusCode::BAD_REQUEST),
+        ("bad invite sort", raw(Method::GET, "/api/v1/invites?sort=token_hash", &admin, None, Body::empty()), StatusCode::BAD_REQUEST),
         ("huge limit", raw(Method::GET, "/api/v1/audit?limit=100000", &admin, None, Body::empty()), StatusCode::BAD_REQUEST),
         ("path traversal in UI path", raw(Method::GET, "/assets/../../../../etc/passwd", &Caller::Anonymous, None, Body::empty()), StatusCode::BAD_REQUEST),
         ("encoded traversal in API path", raw(Method::GET, "/api/v1/..%2F..%2Fetc%2Fpasswd", &admin, None, Body::empty()), StatusCode::NOT_FOUND),

@@ -90,6 +90,21 @@ async fn behaviour(db: Db) {
         tokens["items"][0].get("token").is_none(),
         "listing never shows the secret"
     );
+    // Token lists follow the list convention too.
+    console.api_token(&carol, "another").await;
+    let (_, page, _) = console
+        .call(
+            &carol,
+            Method::GET,
+            "/api/v1/tokens?sort=name&limit=1&offset=1",
+            None,
+        )
+        .await;
+    assert_eq!(
+        (page["total"].as_i64(), page["items"][0]["name"].as_str()),
+        (Some(2), Some("ci")),
+        "{page}"
+    );
     let (status, me, _) = console
         .call(&carol_token, Method::GET, "/api/v1/users/me", None)
         .await;

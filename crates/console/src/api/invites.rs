@@ -9,7 +9,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::error::ApiError;
-use super::extract::{Json, check_len};
+use super::extract::{Json, QueryMap, check_len};
+use super::list::{ListParams, ListSpec};
 use super::session::{SessionInfo, check_new_account, hash_password, start_session, throttle};
 use crate::audit::{self, Event, Outcome};
 use crate::auth::one_time::{self, Invite, Purpose};
@@ -106,20 +107,34 @@ pub async fn create(
 }
 
 /// Lists pending invites.
-#[utoipa::path(get, path = "/invites", tag = "invites", responses((status = 200, body = super::list::Page<Invite>)))]
+#[utoipa::path(get, path = "/invites", tag = "invites",
+    params(("limit" = Option<u64>, Query), ("offset" = Option<u64>, Query), ("sort" = Option<String>, Query)),
+    responses((status = 200, body = super::list::Page<Invite>)))]
 pub async fn list(
     State(state): State<AppState>,
     _admin: AdminUser,
+    QueryMap(raw): QueryMap,
 ) -> Result<Json<super::list::Page<Invite>>, ApiError> {
+    let params = ListParams::parse(&raw, &LIST_SPEC)?;
     let items = one_time::pending_invites(&state.store).await?;
-    let total = items.len() as i64;
-    Ok(Json(super::list::Page {
-        limit: items.len() as u64,
+    Ok(Json(params.page_in_memory(
         items,
-        total,
-        offset: 0,
-    }))
+        |invite, field| match field {
+            "expires_at" => invite.expires_at.clone(),
+            "role" => invite.role.as_str().to_string(),
+            _ => invite.created_at.clone(),
+        },
+    )))
 }
+
+/// The sort keys the invite list accepts (pending invites only, sorted and
+/// paged in memory).
+const LIST_SPEC: ListSpec = ListSpec {
+    sortable: &["created_at", "expires_at", "role"],
+    default_sort: "-created_at",
+    filters: &[],
+    searchable: &[],
+};
 
 /// Revokes a pending invite.
 #[utoipa::path(delete, path = "/invites/{id}", tag = "invites", params(("id" = String, Path)),

@@ -157,6 +157,32 @@ impl ListParams {
             .offset(self.offset);
     }
 
+    /// Sorts and pages a small, already loaded collection (for resources whose
+    /// whole set is bounded, such as a user's tokens), with the same
+    /// parameters as a database query. `key` gives the sort value of a field.
+    pub fn page_in_memory<T>(
+        &self,
+        mut items: Vec<T>,
+        key: impl Fn(&T, &str) -> String,
+    ) -> Page<T> {
+        let (field, order) = (self.sort.0, self.sort.1.clone());
+        items.sort_by(|a, b| {
+            let ordering = key(a, field).cmp(&key(b, field));
+            if matches!(order, Order::Desc) {
+                ordering.reverse()
+            } else {
+                ordering
+            }
+        });
+        let total = items.len() as i64;
+        let items = items
+            .into_iter()
+            .skip(usize::try_from(self.offset).unwrap_or(usize::MAX))
+            .take(usize::try_from(self.limit).unwrap_or(usize::MAX))
+            .collect();
+        self.page(items, total)
+    }
+
     /// Wraps one page of items.
     pub fn page<T>(&self, items: Vec<T>, total: i64) -> Page<T> {
         Page {

@@ -6,8 +6,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::error::ApiError;
+use super::extract::QueryMap;
 use super::extract::{Json, check_len};
-use super::list::Page;
+use super::list::{ListParams, ListSpec, Page};
 use crate::audit::{self, Event, Outcome};
 use crate::auth::api_tokens::{self, ApiToken};
 use crate::auth::principal::{ClientIp, ReadOnlyUser};
@@ -35,21 +36,33 @@ pub struct CreatedToken {
 }
 
 /// Lists the caller's tokens.
-#[utoipa::path(get, path = "/tokens", tag = "tokens", responses((status = 200, body = Page<ApiToken>)))]
+#[utoipa::path(get, path = "/tokens", tag = "tokens",
+    params(("limit" = Option<u64>, Query), ("offset" = Option<u64>, Query), ("sort" = Option<String>, Query)),
+    responses((status = 200, body = Page<ApiToken>)))]
 pub async fn list(
     State(state): State<AppState>,
     ReadOnlyUser(user): ReadOnlyUser,
+    QueryMap(raw): QueryMap,
 ) -> Result<Json<Page<ApiToken>>, ApiError> {
+    let params = ListParams::parse(&raw, &LIST_SPEC)?;
     let items = api_tokens::list_for_user(&state.store, &user.id).await?;
-    let total = items.len() as i64;
-    Ok(Json(Page {
-        limit: items.len() as u64,
+    Ok(Json(params.page_in_memory(
         items,
-        total,
-        offset: 0,
-    }))
+        |token, field| match field {
+            "name" => token.name.to_lowercase(),
+            _ => token.created_at.clone(),
+        },
+    )))
 }
 
+/// The sort keys the token list accepts (a user holds at most 100 tokens,
+/// so the list is sorted and paged in memory).
+const LIST_SPEC: ListSpec = ListSpec {
+    sortable: &["created_at", "name"],
+    default_sort: "-created_at",
+    filters: &[],
+    searchable: &[],
+};
 /// Creates a token for the caller.
 #[utoipa::path(post, path = "/tokens", tag = "tokens", request_body = NewToken,
     responses((status = 201, body = CreatedToken), (status = 400, body = super::error::Problem), (status = 409, body = super::error::Problem)))]
