@@ -4,7 +4,7 @@
 
 use anyhow::Context;
 
-use crate::audit::{self, Event, Outcome};
+use crate::audit::Event;
 use crate::auth::{Role, password, users};
 use crate::config::Config;
 use crate::sensors;
@@ -25,18 +25,11 @@ pub async fn create_user(
     if created.is_none() {
         anyhow::bail!("the user name `{username}` is taken");
     }
-    audit::record(
-        &store,
-        Event {
-            actor: "cli",
-            action: "user.create",
-            target: Some(username),
-            source_ip: None,
-            outcome: Outcome::Success,
-            detail: Some(format!("role {role}, created from the shell")),
-        },
-    )
-    .await?;
+    Event::success("cli", "user.create")
+        .on(username)
+        .detail(format!("role {role}, created from the shell"))
+        .record(&store)
+        .await?;
     store.close().await;
     Ok(())
 }
@@ -57,18 +50,10 @@ pub async fn rotate_api_key(config: &Config) -> anyhow::Result<String> {
     let key = sensors::rotate_api_key(&store, &config.data_dir)
         .await
         .context("cannot rotate the sensor API key")?;
-    audit::record(
-        &store,
-        Event {
-            actor: "cli",
-            action: "sensor_key.rotate",
-            target: None,
-            source_ip: None,
-            outcome: Outcome::Success,
-            detail: Some("rotated from the shell".into()),
-        },
-    )
-    .await?;
+    Event::success("cli", "sensor_key.rotate")
+        .detail("rotated from the shell")
+        .record(&store)
+        .await?;
     store.close().await;
     Ok(key)
 }

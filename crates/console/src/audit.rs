@@ -36,6 +36,54 @@ pub struct Event<'a> {
     pub detail: Option<String>,
 }
 
+impl<'a> Event<'a> {
+    /// An action by `actor` with the given outcome; add the target, address and detail with
+    /// the builder methods, then [`Event::record`] it.
+    pub fn new(actor: &'a str, action: &'a str, outcome: Outcome) -> Event<'a> {
+        Event {
+            actor,
+            action,
+            target: None,
+            source_ip: None,
+            outcome,
+            detail: None,
+        }
+    }
+
+    /// An action that was done.
+    pub fn success(actor: &'a str, action: &'a str) -> Event<'a> {
+        Event::new(actor, action, Outcome::Success)
+    }
+
+    /// An action that was refused.
+    pub fn failure(actor: &'a str, action: &'a str) -> Event<'a> {
+        Event::new(actor, action, Outcome::Failure)
+    }
+
+    /// What the action was done to.
+    pub fn on(mut self, target: &'a str) -> Event<'a> {
+        self.target = Some(target);
+        self
+    }
+
+    /// The client address it came from.
+    pub fn from_ip(mut self, ip: std::net::IpAddr) -> Event<'a> {
+        self.source_ip = Some(ip.to_string());
+        self
+    }
+
+    /// A short explanation (never a secret).
+    pub fn detail(mut self, detail: impl Into<String>) -> Event<'a> {
+        self.detail = Some(detail.into());
+        self
+    }
+
+    /// Records the event: see [`record`].
+    pub async fn record(self, store: &Store) -> Result<(), StoreError> {
+        record(store, self).await
+    }
+}
+
 /// An audit entry as the API shows it.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AuditEntry {

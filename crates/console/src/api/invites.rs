@@ -12,7 +12,7 @@ use super::error::ApiError;
 use super::extract::{Json, QueryMap, check_len};
 use super::list::{ListParams, ListSpec};
 use super::session::{SessionInfo, check_new_account, hash_password, start_session, throttle};
-use crate::audit::{self, Event, Outcome};
+use crate::audit::Event;
 use crate::auth::one_time::{self, Invite, Purpose};
 use crate::auth::principal::{AdminUser, ClientIp};
 use crate::auth::{Role, users};
@@ -82,18 +82,12 @@ pub async fn create(
         expires_at,
     )
     .await?;
-    audit::record(
-        &state.store,
-        Event {
-            actor: &admin.username,
-            action: "invite.create",
-            target: Some(&id),
-            source_ip: Some(ip.0.to_string()),
-            outcome: Outcome::Success,
-            detail: Some(format!("role {}, valid {hours} h", request.role)),
-        },
-    )
-    .await?;
+    Event::success(&admin.username, "invite.create")
+        .on(&id)
+        .from_ip(ip.0)
+        .detail(format!("role {}, valid {hours} h", request.role))
+        .record(&state.store)
+        .await?;
     Ok((
         StatusCode::CREATED,
         Json(CreatedInvite {
@@ -151,18 +145,11 @@ pub async fn revoke(
             "no pending invite with id `{id}`"
         )));
     }
-    audit::record(
-        &state.store,
-        Event {
-            actor: &admin.username,
-            action: "invite.revoke",
-            target: Some(&id),
-            source_ip: Some(ip.0.to_string()),
-            outcome: Outcome::Success,
-            detail: None,
-        },
-    )
-    .await?;
+    Event::success(&admin.username, "invite.revoke")
+        .on(&id)
+        .from_ip(ip.0)
+        .record(&state.store)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -186,18 +173,12 @@ pub async fn accept(
         )
     };
     let Some(invite) = one_time::peek(&state.store, Purpose::Invite, &request.token).await? else {
-        audit::record(
-            &state.store,
-            Event {
-                actor: "anonymous",
-                action: "invite.accept",
-                target: Some(&request.username),
-                source_ip: Some(ip.0.to_string()),
-                outcome: Outcome::Failure,
-                detail: Some("unknown, used or expired link".into()),
-            },
-        )
-        .await?;
+        Event::failure("anonymous", "invite.accept")
+            .on(&request.username)
+            .from_ip(ip.0)
+            .detail("unknown, used or expired link")
+            .record(&state.store)
+            .await?;
         return Err(refused());
     };
     if users::by_username(&state.store, &request.username)
@@ -228,18 +209,12 @@ pub async fn accept(
         )));
     };
     users::record_login(&state.store, &user.id).await?;
-    audit::record(
-        &state.store,
-        Event {
-            actor: &user.username,
-            action: "user.create",
-            target: Some(&user.username),
-            source_ip: Some(ip.0.to_string()),
-            outcome: Outcome::Success,
-            detail: Some(format!("from invite, role {role}")),
-        },
-    )
-    .await?;
+    Event::success(&user.username, "user.create")
+        .on(&user.username)
+        .from_ip(ip.0)
+        .detail(format!("from invite, role {role}"))
+        .record(&state.store)
+        .await?;
     let (jar, info) = start_session(&state, jar, &user, ip).await?;
     Ok((StatusCode::CREATED, jar, Json(info)))
 }

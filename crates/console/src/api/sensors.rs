@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 use super::error::ApiError;
 use super::extract::{Json, check_len};
 use super::list::Page;
-use crate::audit::{self, Event, Outcome};
+use crate::audit::Event;
 use crate::auth::principal::{AdminUser, ClientIp, ReadOnlyUser};
 use crate::sensors::{self, SensorInfo};
 use crate::state::AppState;
@@ -53,21 +53,17 @@ pub async fn update(
         return Err(ApiError::NotFound(format!("no sensor with id `{id}`")));
     }
     state.auth_cache.clear();
-    audit::record(
-        &state.store,
-        Event {
-            actor: &admin.username,
-            action: if request.disabled {
-                "sensor.disable"
-            } else {
-                "sensor.enable"
-            },
-            target: Some(&id),
-            source_ip: Some(ip.0.to_string()),
-            outcome: Outcome::Success,
-            detail: None,
+    Event::success(
+        &admin.username,
+        if request.disabled {
+            "sensor.disable"
+        } else {
+            "sensor.enable"
         },
     )
+    .on(&id)
+    .from_ip(ip.0)
+    .record(&state.store)
     .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -87,17 +83,10 @@ pub async fn remove(
     }
     state.topology.forget(&id).await;
     state.auth_cache.clear();
-    audit::record(
-        &state.store,
-        Event {
-            actor: &admin.username,
-            action: "sensor.remove",
-            target: Some(&id),
-            source_ip: Some(ip.0.to_string()),
-            outcome: Outcome::Success,
-            detail: None,
-        },
-    )
-    .await?;
+    Event::success(&admin.username, "sensor.remove")
+        .on(&id)
+        .from_ip(ip.0)
+        .record(&state.store)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }

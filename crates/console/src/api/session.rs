@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 
 use super::error::ApiError;
 use super::extract::{Json, check_len};
-use crate::audit::{self, Event, Outcome};
+use crate::audit::{Event, Outcome};
 use crate::auth::principal::{ClientIp, Credential, ReadOnlyUser};
 use crate::auth::users::{self, User};
 use crate::auth::{Role, password, secret, sessions};
@@ -91,18 +91,11 @@ pub async fn start_session(
 /// Refuses the attempt if this source is over its attempt budget.
 pub async fn throttle(state: &AppState, ip: ClientIp, action: &str) -> Result<(), ApiError> {
     if let Err(retry_after_secs) = state.auth_throttle.check(ip.0) {
-        audit::record(
-            &state.store,
-            Event {
-                actor: "anonymous",
-                action,
-                target: None,
-                source_ip: Some(ip.0.to_string()),
-                outcome: Outcome::Failure,
-                detail: Some("throttled: too many attempts from this address".into()),
-            },
-        )
-        .await?;
+        Event::failure("anonymous", action)
+            .from_ip(ip.0)
+            .detail("throttled: too many attempts from this address")
+            .record(&state.store)
+            .await?;
         return Err(ApiError::TooManyRequests {
             detail: format!("too many attempts from your address; retry in {retry_after_secs} s"),
             retry_after_secs,
@@ -165,18 +158,12 @@ pub async fn setup_complete(
     )
     .await?
     {
-        audit::record(
-            &state.store,
-            Event {
-                actor: "anonymous",
-                action: "setup.complete",
-                target: Some(&request.username),
-                source_ip: Some(ip.0.to_string()),
-                outcome: Outcome::Failure,
-                detail: Some("wrong or already used setup code".into()),
-            },
-        )
-        .await?;
+        Event::failure("anonymous", "setup.complete")
+            .on(&request.username)
+            .from_ip(ip.0)
+            .detail("wrong or already used setup code")
+            .record(&state.store)
+            .await?;
         return Err(ApiError::Forbidden(
             "the setup code is wrong or was already used; the current code is in the console's start-up banner".into(),
         ));
@@ -190,18 +177,12 @@ pub async fn setup_complete(
         )));
     };
     users::record_login(&state.store, &user.id).await?;
-    audit::record(
-        &state.store,
-        Event {
-            actor: &user.username,
-            action: "setup.complete",
-            target: Some(&user.username),
-            source_ip: Some(ip.0.to_string()),
-            outcome: Outcome::Success,
-            detail: Some("first admin created".into()),
-        },
-    )
-    .await?;
+    Event::success(&user.username, "setup.complete")
+        .on(&user.username)
+        .from_ip(ip.0)
+        .detail("first admin created")
+        .record(&state.store)
+        .await?;
     let (jar, info) = start_session(&state, jar, &user, ip).await?;
     Ok((StatusCode::CREATED, jar, Json(info)))
 }
@@ -213,18 +194,12 @@ async fn audit_login(
     outcome: Outcome,
     detail: &str,
 ) -> Result<(), ApiError> {
-    audit::record(
-        &state.store,
-        Event {
-            actor: username,
-            action: "user.login",
-            target: Some(username),
-            source_ip: Some(ip.0.to_string()),
-            outcome,
-            detail: Some(detail.into()),
-        },
-    )
-    .await?;
+    Event::new(username, "user.login", outcome)
+        .on(username)
+        .from_ip(ip.0)
+        .detail(detail)
+        .record(&state.store)
+        .await?;
     Ok(())
 }
 
@@ -287,21 +262,15 @@ pub async fn login(
         )
         .await?;
         if locked.is_some() {
-            audit::record(
-                &state.store,
-                Event {
-                    actor: "console",
-                    action: "user.lock",
-                    target: Some(&user.username),
-                    source_ip: Some(ip.0.to_string()),
-                    outcome: Outcome::Success,
-                    detail: Some(format!(
-                        "{} failed sign-ins in a row",
-                        state.config.lockout_threshold
-                    )),
-                },
-            )
-            .await?;
+            Event::success("console", "user.lock")
+                .on(&user.username)
+                .from_ip(ip.0)
+                .detail(format!(
+                    "{} failed sign-ins in a row",
+                    state.config.lockout_threshold
+                ))
+                .record(&state.store)
+                .await?;
         }
         return Err(wrong());
     }
@@ -357,18 +326,11 @@ pub async fn logout(
         sessions::revoke(&state.store, id_hash).await?;
         state.auth_cache.clear();
     }
-    audit::record(
-        &state.store,
-        Event {
-            actor: &user.username,
-            action: "user.logout",
-            target: Some(&user.username),
-            source_ip: Some(ip.0.to_string()),
-            outcome: Outcome::Success,
-            detail: None,
-        },
-    )
-    .await?;
+    Event::success(&user.username, "user.logout")
+        .on(&user.username)
+        .from_ip(ip.0)
+        .record(&state.store)
+        .await?;
     let jar = jar.add(session_cookie(String::new(), 0));
     Ok((StatusCode::NO_CONTENT, jar))
 }

@@ -6,7 +6,7 @@ use utoipa::ToSchema;
 
 use super::error::ApiError;
 use super::extract::Json;
-use crate::audit::{self, Event, Outcome};
+use crate::audit::Event;
 use crate::auth::principal::{AdminUser, ClientIp, ReadOnlyUser};
 use crate::sensors;
 use crate::state::AppState;
@@ -90,18 +90,10 @@ pub async fn sensor_key(
         None => false,
     };
     let api_key = api_key.filter(|_| current);
-    audit::record(
-        &state.store,
-        Event {
-            actor: &admin.username,
-            action: "sensor_key.view",
-            target: None,
-            source_ip: Some(ip.0.to_string()),
-            outcome: Outcome::Success,
-            detail: None,
-        },
-    )
-    .await?;
+    Event::success(&admin.username, "sensor_key.view")
+        .from_ip(ip.0)
+        .record(&state.store)
+        .await?;
     Ok(Json(key_info(&state, api_key)))
 }
 
@@ -117,17 +109,9 @@ pub async fn rotate_sensor_key(
         .await
         .map_err(|e| ApiError::Internal(e.into()))?;
     state.auth_cache.clear();
-    audit::record(
-        &state.store,
-        Event {
-            actor: &admin.username,
-            action: "sensor_key.rotate",
-            target: None,
-            source_ip: Some(ip.0.to_string()),
-            outcome: Outcome::Success,
-            detail: None,
-        },
-    )
-    .await?;
+    Event::success(&admin.username, "sensor_key.rotate")
+        .from_ip(ip.0)
+        .record(&state.store)
+        .await?;
     Ok(Json(key_info(&state, Some(key))))
 }

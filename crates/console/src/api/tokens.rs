@@ -9,7 +9,7 @@ use super::error::ApiError;
 use super::extract::QueryMap;
 use super::extract::{Json, check_len};
 use super::list::{ListParams, ListSpec, Page};
-use crate::audit::{self, Event, Outcome};
+use crate::audit::Event;
 use crate::auth::api_tokens::{self, ApiToken};
 use crate::auth::principal::{ClientIp, ReadOnlyUser};
 use crate::state::AppState;
@@ -90,18 +90,12 @@ pub async fn create(
         )));
     }
     let (info, token) = api_tokens::create(&state.store, &user.id, name, expires_at).await?;
-    audit::record(
-        &state.store,
-        Event {
-            actor: &user.username,
-            action: "token.create",
-            target: Some(&info.id),
-            source_ip: Some(ip.0.to_string()),
-            outcome: Outcome::Success,
-            detail: Some(format!("name `{name}`")),
-        },
-    )
-    .await?;
+    Event::success(&user.username, "token.create")
+        .on(&info.id)
+        .from_ip(ip.0)
+        .detail(format!("name `{name}`"))
+        .record(&state.store)
+        .await?;
     Ok((StatusCode::CREATED, Json(CreatedToken { info, token })))
 }
 
@@ -121,17 +115,10 @@ pub async fn revoke(
         )));
     }
     state.auth_cache.clear();
-    audit::record(
-        &state.store,
-        Event {
-            actor: &user.username,
-            action: "token.revoke",
-            target: Some(&id),
-            source_ip: Some(ip.0.to_string()),
-            outcome: Outcome::Success,
-            detail: None,
-        },
-    )
-    .await?;
+    Event::success(&user.username, "token.revoke")
+        .on(&id)
+        .from_ip(ip.0)
+        .record(&state.store)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -10,7 +10,7 @@ use super::error::ApiError;
 use super::extract::{Json, QueryMap, check_len};
 use super::list::{ListParams, Page};
 use super::session::{check_new_account, hash_password, throttle, verify_password};
-use crate::audit::{self, Event, Outcome};
+use crate::audit::Event;
 use crate::auth::one_time::{self, Purpose};
 use crate::auth::principal::{AdminUser, ClientIp, ReadOnlyUser};
 use crate::auth::users::{self, User};
@@ -95,36 +95,24 @@ pub async fn change_password(
         .await?
         .ok_or_else(ApiError::unauthenticated)?;
     if !verify_password(request.current_password, row.password_hash).await? {
-        audit::record(
-            &state.store,
-            Event {
-                actor: &user.username,
-                action: "user.password_change",
-                target: Some(&user.username),
-                source_ip: Some(ip.0.to_string()),
-                outcome: Outcome::Failure,
-                detail: Some("wrong current password".into()),
-            },
-        )
-        .await?;
+        Event::failure(&user.username, "user.password_change")
+            .on(&user.username)
+            .from_ip(ip.0)
+            .detail("wrong current password")
+            .record(&state.store)
+            .await?;
         return Err(ApiError::Forbidden("the current password is wrong".into()));
     }
     let hash = hash_password(request.new_password).await?;
     users::set_password(&state.store, &user.id, &hash).await?;
     sessions::revoke_all_for_user(&state.store, &user.id).await?;
     state.auth_cache.clear();
-    audit::record(
-        &state.store,
-        Event {
-            actor: &user.username,
-            action: "user.password_change",
-            target: Some(&user.username),
-            source_ip: Some(ip.0.to_string()),
-            outcome: Outcome::Success,
-            detail: Some("all sessions ended".into()),
-        },
-    )
-    .await?;
+    Event::success(&user.username, "user.password_change")
+        .on(&user.username)
+        .from_ip(ip.0)
+        .detail("all sessions ended")
+        .record(&state.store)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -203,38 +191,28 @@ pub async fn update(
     }
     state.auth_cache.clear();
     if let Some(role) = request.role.filter(|role| *role != target.role()) {
-        audit::record(
-            &state.store,
-            Event {
-                actor: &admin.username,
-                action: "user.role_change",
-                target: Some(&target.username),
-                source_ip: Some(ip.0.to_string()),
-                outcome: Outcome::Success,
-                detail: Some(format!("{} -> {}", target.role(), role)),
-            },
-        )
-        .await?;
+        Event::success(&admin.username, "user.role_change")
+            .on(&target.username)
+            .from_ip(ip.0)
+            .detail(format!("{} -> {}", target.role(), role))
+            .record(&state.store)
+            .await?;
     }
     if let Some(disabled) = request
         .disabled
         .filter(|d| i64::from(*d) != target.disabled)
     {
-        audit::record(
-            &state.store,
-            Event {
-                actor: &admin.username,
-                action: if disabled {
-                    "user.disable"
-                } else {
-                    "user.enable"
-                },
-                target: Some(&target.username),
-                source_ip: Some(ip.0.to_string()),
-                outcome: Outcome::Success,
-                detail: None,
+        Event::success(
+            &admin.username,
+            if disabled {
+                "user.disable"
+            } else {
+                "user.enable"
             },
         )
+        .on(&target.username)
+        .from_ip(ip.0)
+        .record(&state.store)
         .await?;
     }
     let row = target_user(&state, &id).await?;
@@ -259,18 +237,11 @@ pub async fn delete(
     keep_an_admin(&state, &target).await?;
     users::delete(&state.store, &id).await?;
     state.auth_cache.clear();
-    audit::record(
-        &state.store,
-        Event {
-            actor: &admin.username,
-            action: "user.delete",
-            target: Some(&target.username),
-            source_ip: Some(ip.0.to_string()),
-            outcome: Outcome::Success,
-            detail: None,
-        },
-    )
-    .await?;
+    Event::success(&admin.username, "user.delete")
+        .on(&target.username)
+        .from_ip(ip.0)
+        .record(&state.store)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -297,18 +268,11 @@ pub async fn issue_reset(
     .await?;
     sessions::revoke_all_for_user(&state.store, &target.id).await?;
     state.auth_cache.clear();
-    audit::record(
-        &state.store,
-        Event {
-            actor: &admin.username,
-            action: "user.password_reset_issue",
-            target: Some(&target.username),
-            source_ip: Some(ip.0.to_string()),
-            outcome: Outcome::Success,
-            detail: None,
-        },
-    )
-    .await?;
+    Event::success(&admin.username, "user.password_reset_issue")
+        .on(&target.username)
+        .from_ip(ip.0)
+        .record(&state.store)
+        .await?;
     Ok((
         StatusCode::CREATED,
         Json(ResetLink {
@@ -339,18 +303,11 @@ pub async fn complete_reset(
         .await?
         .and_then(|c| c.user_id)
     else {
-        audit::record(
-            &state.store,
-            Event {
-                actor: "anonymous",
-                action: "user.password_reset",
-                target: None,
-                source_ip: Some(ip.0.to_string()),
-                outcome: Outcome::Failure,
-                detail: Some("unknown, used or expired link".into()),
-            },
-        )
-        .await?;
+        Event::failure("anonymous", "user.password_reset")
+            .from_ip(ip.0)
+            .detail("unknown, used or expired link")
+            .record(&state.store)
+            .await?;
         return Err(refused());
     };
     let target = target_user(&state, &user_id).await?;
@@ -367,17 +324,10 @@ pub async fn complete_reset(
     users::set_password(&state.store, &target.id, &hash).await?;
     sessions::revoke_all_for_user(&state.store, &target.id).await?;
     state.auth_cache.clear();
-    audit::record(
-        &state.store,
-        Event {
-            actor: &target.username,
-            action: "user.password_reset",
-            target: Some(&target.username),
-            source_ip: Some(ip.0.to_string()),
-            outcome: Outcome::Success,
-            detail: None,
-        },
-    )
-    .await?;
+    Event::success(&target.username, "user.password_reset")
+        .on(&target.username)
+        .from_ip(ip.0)
+        .record(&state.store)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
