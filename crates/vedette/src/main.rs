@@ -24,10 +24,13 @@ struct Cli {
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     commands::init_logging(cli.log_format, &cli.log);
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    // The sensor does little work per interval: one thread keeps its footprint small.
+    // Everything else (console, scans, DB builds) uses every core.
+    let mut builder = match cli.command {
+        commands::Command::Sensor(_) => tokio::runtime::Builder::new_current_thread(),
+        _ => tokio::runtime::Builder::new_multi_thread(),
+    };
+    let runtime = match builder.enable_all().build() {
         Ok(runtime) => runtime,
         Err(err) => {
             eprintln!("error: cannot start the async runtime: {err}");

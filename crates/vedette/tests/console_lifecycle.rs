@@ -290,3 +290,45 @@ async fn admin_and_api_key_from_the_shell() {
     );
     assert_eq!(register(new_key).await, 200);
 }
+
+#[tokio::test]
+async fn a_closed_standard_output_does_not_stop_the_console() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(BIN)
+        .args([
+            "console",
+            "--listen",
+            "127.0.0.1:0",
+            "--metrics-listen",
+            "off",
+        ])
+        .arg("--data-dir")
+        .arg(dir.path().join("data"))
+        .args(["--log-format", "json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Nobody reads the banner: the pipe is closed before the console writes it.
+    drop(child.stdout.take());
+    let stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    let addr = std::io::BufRead::lines(stderr)
+        .map_while(Result::ok)
+        .find_map(|line| {
+            let log: serde_json::Value = serde_json::from_str(&line).ok()?;
+            (log["fields"]["message"] == "console listening")
+                .then(|| log["fields"]["addr"].as_str().map(str::to_string))
+                .flatten()
+        })
+        .expect("the console logs its address");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "the console exited after failing to print its banner"
+    );
+    // Still serving (TLS not checked here: only that the process answers).
+    let probe = std::net::TcpStream::connect(&addr);
+    let _ = child.kill();
+    let _ = child.wait();
+    probe.expect("the console still accepts connections");
+}

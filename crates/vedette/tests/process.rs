@@ -44,10 +44,9 @@ impl Console {
         let stdout = child.stdout.take().expect("stdout");
         let (tx, rx) = mpsc::channel();
         std::thread::spawn(move || {
+            // Keep reading after the banner so the console never writes to a closed pipe.
             for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if tx.send(line).is_err() {
-                    break;
-                }
+                let _ = tx.send(line);
             }
         });
         let field =
@@ -160,6 +159,14 @@ impl Console {
 
 impl Drop for Console {
     fn drop(&mut self) {
+        // A failing test shows what the console said (and whether it had already exited).
+        if std::thread::panicking() {
+            let status = self.child.try_wait().ok().flatten();
+            eprintln!(
+                "--- console (exited: {status:?}) stderr ---\n{}",
+                self.stderr()
+            );
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }

@@ -227,9 +227,16 @@ pub async fn run(args: ConsoleArgs) -> anyhow::Result<()> {
             vedette_console::server::run(config, |banner| {
                 // The banner goes to standard output (logs go to standard error)
                 // so it can be read by scripts and is not mixed with log lines.
-                print!("{banner}");
+                // A closed standard output (a supervisor that stopped reading, `| head`)
+                // must not stop the console, so write errors only get a warning.
                 use std::io::Write;
-                let _ = std::io::stdout().flush();
+                let mut stdout = std::io::stdout().lock();
+                if let Err(err) = stdout
+                    .write_all(banner.to_string().as_bytes())
+                    .and_then(|()| stdout.flush())
+                {
+                    tracing::warn!("cannot print the start-up banner on standard output: {err}");
+                }
             })
             .await
         }

@@ -2,7 +2,7 @@
 //! reporting to the console. Settings come from flags, then `VEDETTE_…`
 //! environment variables, then an optional TOML file (`--config`).
 //!
-//! The sensor runs on its own thread with a current-thread runtime: it does
+//! The sensor runs on a current-thread runtime (see `main.rs`): it does
 //! little work per interval and one thread keeps its footprint small.
 
 use std::path::PathBuf;
@@ -166,15 +166,9 @@ async fn stop_signal() {
 pub async fn run(args: SensorArgs) -> anyhow::Result<()> {
     let config = resolve(args)?;
     tracing::info!(console = %config.console_url, interval = ?config.interval, "starting the sensor");
-    // One thread, one current-thread runtime: the sensor's whole footprint.
-    let worker = tokio::task::spawn_blocking(move || {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .context("cannot start the sensor's runtime")?;
-        runtime
-            .block_on(Sensor::new(config).run(stop_signal()))
-            .map_err(anyhow::Error::from)
-    });
-    worker.await.context("the sensor thread failed")?
+    // `main` runs this on a current-thread runtime: one thread is the sensor's whole footprint.
+    Sensor::new(config)
+        .run(stop_signal())
+        .await
+        .map_err(anyhow::Error::from)
 }
