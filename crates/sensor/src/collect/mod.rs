@@ -9,6 +9,7 @@ pub mod connections;
 pub mod docker;
 pub mod host;
 pub mod processes;
+pub mod redact;
 pub mod users;
 
 use std::path::PathBuf;

@@ -88,7 +88,10 @@ impl ProcessCollector {
                 pid,
                 ppid: u32::try_from(stat.ppid).unwrap_or(0),
                 name: stat.comm.clone(),
-                cmdline: bounded_cmdline(process.cmdline().unwrap_or_default()),
+                // Secrets in command lines never leave the host.
+                cmdline: super::redact::command_line(bounded_cmdline(
+                    process.cmdline().unwrap_or_default(),
+                )),
                 user: process
                     .uid()
                     .map(|uid| self.users.name(uid))
