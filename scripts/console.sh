@@ -42,7 +42,7 @@ API_KEY=$(awk '/Sensor API key:/ {print $4}' "$BANNER")
 
 # The sensor on this host reaches the console over loopback; it pins the
 # console's certificate by fingerprint, so the address it uses does not matter.
-"$BIN" sensor --console-url "https://127.0.0.1:${VEDETTE_LISTEN##*:}" --api-key "$API_KEY" \
+VEDETTE_API_KEY="$API_KEY" "$BIN" sensor --console-url "https://127.0.0.1:${VEDETTE_LISTEN##*:}" \
   --console-fingerprint "$FINGERPRINT" --state-file "$VEDETTE_DATA_DIR/sensor-state.json" &
 SENSOR_PID=$!
 echo "console.sh: a sensor on this host reports to the console (pid $SENSOR_PID); Ctrl-C stops both"

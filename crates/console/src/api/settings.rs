@@ -40,8 +40,10 @@ pub struct SensorKeyInfo {
 
 /// The commands that start a sensor for a console.
 pub fn sensor_commands(url: &str, key: &str, fingerprint: &str) -> (String, String) {
+    // The key goes in the environment (`env` then execs the sensor): a command line is
+    // readable by every local user, the environment of a root process is not.
     let plain = format!(
-        "sudo vedette sensor --console-url {url} --api-key {key} --console-fingerprint {fingerprint}"
+        "sudo env VEDETTE_API_KEY={key} vedette sensor --console-url {url} --console-fingerprint {fingerprint}"
     );
     let docker = format!(
         "docker run -d --name vedette-sensor --restart unless-stopped --pid=host --net=host --privileged \
