@@ -147,7 +147,10 @@ async fn a_sensor_reports_keeps_its_identity_and_stops_when_disabled() {
         if view.contains(&format!("{}", sensor.child.id())) {
             // Its command line carries `--api-key`: the key itself never leaves the host.
             assert!(view.contains("--api-key"), "{view}");
-            assert!(!view.contains(&key), "the API key reached the console: {view}");
+            assert!(
+                !view.contains(&key),
+                "the API key reached the console: {view}"
+            );
             break;
         }
         assert!(

@@ -144,6 +144,14 @@ fn files_with(path: &Path, exts: &[&str]) -> Vec<PathBuf> {
     out
 }
 
+/// Whether an RFC 3339 date is a real one: some feeds (go-vulndb) write
+/// `0001-01-01T00:00:00Z` as "unknown", which would make a feed look 2,000 years old.
+fn is_real_date(date: &str) -> bool {
+    date.get(..4)
+        .and_then(|year| year.parse::<u32>().ok())
+        .is_some_and(|year| year >= 1990)
+}
+
 fn has_ext(path: &Path, exts: &[&str]) -> bool {
     let name = path
         .file_name()
@@ -255,7 +263,7 @@ impl Builder {
         }
         let mut date: Option<String> = None;
         for (_, record) in &loaded.records {
-            if record.modified > date {
+            if record.modified.as_deref().is_some_and(is_real_date) && record.modified > date {
                 date.clone_from(&record.modified);
             }
             self.add_osv(record);
@@ -798,5 +806,18 @@ impl Builder {
             published,
             modified,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_real_date;
+
+    #[test]
+    fn placeholder_dates_are_not_feed_dates() {
+        assert!(is_real_date("2024-06-01T10:00:00Z"));
+        assert!(!is_real_date("0001-01-01T00:00:00Z"));
+        assert!(!is_real_date(""));
+        assert!(!is_real_date("yesterday"));
     }
 }
