@@ -10,6 +10,7 @@
 import { createNodeBorderProgram } from '@sigma/node-border';
 import Graph from 'graphology';
 import { useEffect, useRef, useState } from 'react';
+import type { ReactNode } from 'react';
 import Sigma from 'sigma';
 import type { NodeHoverDrawingFunction } from 'sigma/rendering';
 import type { TopologyGraph, TopologyNode } from '../../services/types';
@@ -33,6 +34,8 @@ export interface TopologyGraphProps {
   onSelect: (id: string | null) => void;
   /** Called once when the browser cannot draw the map. */
   onUnavailable: (reason: string) => void;
+  /** Shown under the map, left of the controls (the legend). */
+  children?: ReactNode;
 }
 
 /** Dark-theme hover label: the node's label on a dark box. */
@@ -67,6 +70,14 @@ const PseudoNodeProgram = createNodeBorderProgram<MapNode, MapEdge>({
 });
 
 const DIMMED = '#262b36';
+
+/** Read-only access to the drawn map, exposed on the canvas element as `vedetteMap`. */
+export interface MapAutomation {
+  /** The node's position in pixels from the canvas' top-left corner, null when not drawn. */
+  nodePosition: (id: string) => { x: number; y: number } | null;
+  /** Ids of the nodes on the map. */
+  nodeIds: () => string[];
+}
 
 /** Animates the camera to `id` if a focus is pending and the node is on the map. */
 function focusSelected(
@@ -104,6 +115,7 @@ export default function TopologyGraph({
   highlighted,
   onSelect,
   onUnavailable,
+  children,
 }: TopologyGraphProps) {
   const containerRef = useRef<HTMLDivElement>(null);
   const graphRef = useRef(new Graph<MapNode, MapEdge>({ type: 'directed', multi: false, allowSelfLoops: false }));
@@ -117,6 +129,8 @@ export default function TopologyGraph({
   const onSelectRef = useRef(onSelect);
   const [failed, setFailed] = useState<string | null>(null);
   const [layoutRunning, setLayoutRunning] = useState(false);
+  // A layout paused by hand stays paused through live updates.
+  const pausedRef = useRef(false);
   const [tip, setTip] = useState<EdgeTip | null>(null);
 
   onSelectRef.current = onSelect;
@@ -190,8 +204,23 @@ export default function TopologyGraph({
       return;
     }
     sigmaRef.current = sigma;
+    // For automation (the end-to-end test): where a node is drawn, relative to the canvas.
+    const automation: MapAutomation = {
+      nodePosition: (id) => {
+        const data = sigma.getNodeDisplayData(id);
+        return data ? sigma.framedGraphToViewport(data) : null;
+      },
+      nodeIds: () => graph.nodes(),
+    };
+    Object.defineProperty(container, 'vedetteMap', { value: automation, configurable: true });
     const layout = new LayoutRunner(graph, setLayoutRunning);
     layoutRef.current = layout;
+    // Sigma follows window resizes only; the detail panel also changes the map's width.
+    const resizes = new ResizeObserver(() => {
+      sigma.resize();
+      sigma.refresh({ skipIndexation: true });
+    });
+    resizes.observe(container);
 
     sigma.on('clickNode', ({ node }) => onSelectRef.current(node));
     sigma.on('clickStage', () => onSelectRef.current(null));
@@ -215,6 +244,7 @@ export default function TopologyGraph({
       sigma.refresh({ skipIndexation: true });
     });
     return () => {
+      resizes.disconnect();
       layout.kill();
       sigma.kill();
       sigmaRef.current = null;
@@ -230,6 +260,7 @@ export default function TopologyGraph({
     if (resetRef.current !== resetKey) {
       resetRef.current = resetKey;
       layout?.stop();
+      pausedRef.current = false;
       graph.clear();
     }
     const wasEmpty = graph.order === 0;
@@ -239,7 +270,7 @@ export default function TopologyGraph({
       // Big maps get longer to settle; the layout keeps going while people look around.
       layout.start(Math.min(15_000, 3000 + graph.order * 2));
       sigmaRef.current?.getCamera().setState({ x: 0.5, y: 0.5, ratio: 1, angle: 0 });
-    } else if (change.added + change.removed + change.edgesAdded + change.edgesRemoved > 0) {
+    } else if (!pausedRef.current && change.added + change.removed + change.edgesAdded + change.edgesRemoved > 0) {
       layout.start(2000, true);
     }
     focusSelected(sigmaRef.current, graph, selectedRef.current, pendingFocusRef);
@@ -268,6 +299,7 @@ export default function TopologyGraph({
   const toggleLayout = () => {
     const layout = layoutRef.current;
     if (!layout) return;
+    pausedRef.current = layout.running;
     if (layout.running) layout.stop();
     else layout.start(10_000);
   };
@@ -290,7 +322,10 @@ export default function TopologyGraph({
         role="img"
         aria-label={`Topology map: ${view.nodes.length} nodes and ${view.edges.length} connections. The table view lists them for keyboard use.`}
       />
-      <div className="map-controls" role="toolbar" aria-label="Map controls">
+      <div className="map-footer">
+        {children}
+        {layoutRef.current?.failure && <p className="map-note">The layout could not start: {layoutRef.current.failure}</p>}
+        <div className="map-controls" role="toolbar" aria-label="Map controls">
         <button type="button" className="btn btn-small" onClick={() => zoom(1.5)} aria-label="Zoom in">
           +
         </button>
@@ -303,8 +338,8 @@ export default function TopologyGraph({
         <button type="button" className="btn btn-small" onClick={toggleLayout} aria-pressed={layoutRunning}>
           {layoutRunning ? 'Pause layout' : 'Run layout'}
         </button>
+        </div>
       </div>
-      {layoutRef.current?.failure && <p className="map-note">The layout could not start: {layoutRef.current.failure}</p>}
       {tip && (
         <div className="map-tip" role="tooltip" style={{ left: tip.x + 12, top: tip.y + 12 }}>
           <div>

@@ -382,10 +382,11 @@ export function TopologyView({ client = api }: { client?: ApiClient }) {
                   highlighted={highlighted}
                   onSelect={(id) => select(id)}
                   onUnavailable={setMapUnavailable}
-                />
+                >
+                  <Legend />
+                </TopologyGraph>
               </Suspense>
             )}
-            {shown && !showTable && shown.nodes.length > 0 && <Legend />}
           </div>
           {selected && (
             <NodeDetailPanel

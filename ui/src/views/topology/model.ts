@@ -273,7 +273,8 @@ export function applyView(
     const connections = group.ports.reduce((sum, p) => sum + p.connections, 0);
     const internet = group.from.startsWith('internet:') || group.to.startsWith('internet:');
     const attributes: MapEdge = {
-      size: 1 + Math.min(4, Math.log2(connections)),
+      // At least 2 px: thinner lines are hard to hover (and to pick at sigma's half resolution).
+      size: 2 + Math.min(4, Math.log2(connections)),
       color: internet ? INTERNET_EDGE_COLOR : EDGE_COLOR,
       type: 'arrow',
       ports: group.ports,
