@@ -48,7 +48,7 @@ export function subscribeTopology(url: string, handlers: StreamHandlers, options
   const quietMs = options.quietMs ?? 750;
   const maxWaitMs = options.maxWaitMs ?? 3000;
   const retryDelays = options.retryDelaysMs ?? [1000, 2000, 5000, 10_000, 30_000];
-  const connect = options.connect ?? ((u: string) => new EventSource(u, { withCredentials: true }));
+  const connect = options.connect ?? ((u: string) => new EventSource(u));
 
   let source: EventSourceLike | null = null;
   let closed = false;

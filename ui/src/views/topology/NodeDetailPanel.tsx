@@ -7,6 +7,7 @@ import { useEffect, useRef, useState } from 'react';
 import { Link } from 'react-router';
 import { Alert } from '../../components/Alert';
 import { formatDateTime } from '../../lib/format';
+import { redactArgs, redactText } from '../../lib/redact';
 import { ApiError, errorMessage } from '../../services/client';
 import type { ApiClient } from '../../services/client';
 import type { TopologyNode, TopologyNodeDetail } from '../../services/types';
@@ -63,7 +64,7 @@ export function formatScalar(key: string, value: string | number | boolean | nul
     return String(value);
   }
   if (typeof value === 'boolean') return value ? 'yes' : 'no';
-  return value === '' ? '—' : value;
+  return value === '' ? '—' : redactText(value);
 }
 
 /** Renders any JSON value: scalars inline, lists and objects nested. */
@@ -75,7 +76,9 @@ function AttributeValue({ name, value }: { name: string; value: unknown }) {
     if (value.length === 0) return <span className="muted">none</span>;
     if (value.every((v) => v === null || typeof v !== 'object')) {
       // Command lines and load averages read best on one line.
-      return <span className="attr-value mono">{value.map((v) => formatScalar(name, v as string | number | boolean | null)).join(name === 'load' ? ' · ' : ' ')}</span>;
+      const items = value.map((v) => formatScalar(name, v as string | number | boolean | null));
+      const shown = name === 'cmdline' ? redactArgs(items) : items;
+      return <span className="attr-value mono">{shown.join(name === 'load' ? ' · ' : ' ')}</span>;
     }
     return (
       <ol className="attr-list">

@@ -6,6 +6,7 @@
 import { useEffect, useMemo, useState } from 'react';
 import { Pager } from '../../components/Pager';
 import { SortHeader } from '../../components/SortHeader';
+import { redactArgs } from '../../lib/redact';
 import { nextSort, pageOf, sortRows } from '../../lib/rows';
 import type { TopologyGraph, TopologyNode } from '../../services/types';
 import { isPseudo, kindStyle } from './model';
@@ -29,7 +30,7 @@ export function nodeSummary(node: TopologyNode): string {
     case 'container':
       return typeof a.image === 'string' ? a.image : '';
     case 'process':
-      return [a.user, Array.isArray(a.cmdline) ? a.cmdline.join(' ') : ''].filter(Boolean).join(' · ');
+      return [a.user, Array.isArray(a.cmdline) ? redactArgs(a.cmdline.map(String)).join(' ') : ''].filter(Boolean).join(' · ');
     case 'image':
       return Array.isArray(a.tags) ? a.tags.join(', ') : '';
     default:
@@ -93,7 +94,7 @@ export function NodeTable({ view, statusOf, selected, onSelect }: NodeTableProps
             const status = statusOf(node);
             return (
               <tr key={node.id} data-node={node.id} className={node.id === selected ? 'row-selected' : undefined}>
-                <td>
+                <td className="nowrap">
                   <span className="kind-dot" style={{ background: kindStyle(node.kind).color }} aria-hidden="true" />
                   <button type="button" className="linklike" onClick={() => onSelect(node.id)} aria-current={node.id === selected ? 'true' : undefined}>
                     {node.label}

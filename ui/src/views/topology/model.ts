@@ -213,18 +213,18 @@ export function applyView(
     neighbours.get(to)?.push(from);
   }
 
+  const edgesBefore = graph.size;
   for (const id of graph.nodes()) {
     if (!wanted.has(id)) {
+      // Its edges go with it.
       graph.dropNode(id);
       result.removed += 1;
     }
   }
   for (const key of graph.edges()) {
-    if (!grouped.has(key)) {
-      graph.dropEdge(key);
-      result.edgesRemoved += 1;
-    }
+    if (!grouped.has(key)) graph.dropEdge(key);
   }
+  result.edgesRemoved = edgesBefore - graph.size;
 
   // The spread of the current map, so new nodes land inside it.
   const { cx, cy, radius } = mapExtent(graph, wanted.size);
