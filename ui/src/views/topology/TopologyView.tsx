@@ -57,19 +57,25 @@ export function TopologyView({ client = api }: { client?: ApiClient }) {
   const mode = params.get('view') === 'table' ? 'table' : 'map';
   const selected = params.get('node');
 
+  // Several updates before the router commits them (two filters settling together) must all
+  // land: each builds on the previous one. Renders with unchanged router parameters (the
+  // router commits navigations in a transition) must not bring back an older state.
+  const latestParams = useRef(params);
+  const routerParams = useRef(params.toString());
+  if (params.toString() !== routerParams.current) {
+    routerParams.current = params.toString();
+    latestParams.current = params;
+  }
   const update = useCallback(
-    (changes: Record<string, string | null>, push = false) =>
-      setParams(
-        (previous) => {
-          const next = new URLSearchParams(previous);
-          for (const [key, value] of Object.entries(changes)) {
-            if (value) next.set(key, value);
-            else next.delete(key);
-          }
-          return next;
-        },
-        { replace: !push },
-      ),
+    (changes: Record<string, string | null>, push = false) => {
+      const next = new URLSearchParams(latestParams.current);
+      for (const [key, value] of Object.entries(changes)) {
+        if (value) next.set(key, value);
+        else next.delete(key);
+      }
+      latestParams.current = next;
+      setParams(next, { replace: !push });
+    },
     [setParams],
   );
 
