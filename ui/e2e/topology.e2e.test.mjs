@@ -226,6 +226,9 @@ test('live topology map and sensors in the browser', { timeout: 300_000 }, async
     // Its command line, and its connection to the console.
     await panel.getByText('--docker-socket', { exact: false }).first().waitFor();
     await panel.getByTestId('node-connections').getByText(`TCP ${consolePort}`).waitFor();
+    // The sensor's command line carries the API key: the page masks it.
+    const shown = (await panel.textContent()) ?? '';
+    assert.ok(shown.includes('--api-key ••••••') && !shown.includes(env.apiKey), 'the API key is masked in the command line');
     await screenshot(page, 'topology-table');
     await page.getByRole('button', { name: 'Close details' }).click();
     await page.getByRole('button', { name: 'Clear filters' }).first().click();
