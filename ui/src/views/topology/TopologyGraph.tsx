@@ -120,6 +120,7 @@ export default function TopologyGraph({
   const containerRef = useRef<HTMLDivElement>(null);
   const graphRef = useRef(new Graph<MapNode, MapEdge>({ type: 'directed', multi: false, allowSelfLoops: false }));
   const sigmaRef = useRef<Sigma<MapNode, MapEdge> | null>(null);
+  const standInRef = useRef(new Graph<MapNode, MapEdge>({ type: 'directed', multi: false, allowSelfLoops: false }));
   const layoutRef = useRef<LayoutRunner | null>(null);
   const resetRef = useRef(resetKey);
   const selectedRef = useRef(selected);
@@ -264,7 +265,15 @@ export default function TopologyGraph({
       graph.clear();
     }
     const wasEmpty = graph.order === 0;
+    const start = performance.now();
+    // Sigma re-indexes the whole graph for every node or edge dropped: with thousands of nodes a
+    // live update would take seconds. It watches an empty stand-in during the merge and
+    // re-indexes once when given the graph back (all within this task: nothing blank is painted).
+    const sigma = sigmaRef.current;
+    sigma?.setGraph(standInRef.current);
     const change = applyView(graph, view, statusOf);
+    sigma?.setGraph(graph);
+    performance.measure('vedette:map-apply', { start, end: performance.now() });
     if (!layout) return;
     if (wasEmpty && graph.order > 0) {
       // Big maps get longer to settle; the layout keeps going while people look around.

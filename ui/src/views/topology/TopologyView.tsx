@@ -103,7 +103,10 @@ export function TopologyView({ client = api }: { client?: ApiClient }) {
   const loadView = useCallback(async () => {
     const mine = ++generation.current;
     try {
+      const start = performance.now();
       const graph = await client.topology({ level, host: host || undefined, name: name || undefined, label: label || undefined });
+      // Visible in the browser's performance tools (and read by ui/benches/map.bench.mjs).
+      performance.measure?.('vedette:topology-fetch', { start, end: performance.now() });
       if (mine !== generation.current) return;
       setView({ level, graph });
       setViewError(null);
