@@ -124,6 +124,14 @@ export function NodeDetailPanel({ client, id, version, statusOf, onSelect, onClo
   const headingRef = useRef<HTMLHeadingElement>(null);
   const panelRef = useRef<HTMLElement>(null);
 
+  // Closing gives focus back to where it was (the table row, the search result); declared
+  // first so that it sees the focus before the heading takes it.
+  useEffect(() => {
+    const before = document.activeElement;
+    return () => {
+      if (before instanceof HTMLElement && before !== document.body && before.isConnected) before.focus();
+    };
+  }, []);
   // Focus the panel when another node is opened (not on live refreshes).
   useEffect(() => {
     headingRef.current?.focus();

@@ -156,7 +156,8 @@ export default function TopologyGraph({
         zIndex: true,
         minCameraRatio: 0.01,
         maxCameraRatio: 20,
-        hideEdgesOnMove: graph.size > 20_000,
+        // Room for the labels of nodes on the border.
+        stagePadding: 40,
         // The page hides the map while it has no node; a resize meanwhile must not throw.
         allowInvalidContainer: true,
         nodeReducer: (node, data) => {

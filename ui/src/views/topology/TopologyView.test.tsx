@@ -173,11 +173,16 @@ describe('TopologyView', { timeout: 30_000 }, () => {
     fireEvent.click(within(screen.getByRole('group', { name: 'Level' })).getByRole('button', { name: 'Processes' }));
     const row = await screen.findByRole('button', { name: 'vedette (102)' });
     expect(row.closest('tr')?.textContent).not.toContain('vsk_SECRETSECRET');
+    row.focus();
     fireEvent.click(row);
     const panel = await screen.findByTestId('node-detail');
     await within(panel).findByText('TCP 8443');
     expect(panel.textContent).toContain('--api-key ••••••');
     expect(panel.textContent).not.toContain('SECRETSECRET');
+    // Keyboard users go back to the row they came from.
+    fireEvent.click(within(panel).getByRole('button', { name: 'Close details' }));
+    await waitFor(() => expect(screen.queryByTestId('node-detail')).toBeNull());
+    expect(document.activeElement).toBe(screen.getByRole('button', { name: 'vedette (102)' }));
   });
 
   it('fetches the view again after live changes, batched', async () => {
