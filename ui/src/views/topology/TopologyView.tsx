@@ -84,12 +84,31 @@ export function TopologyView({ client = api }: { client?: ApiClient }) {
   const [labelInput, setLabelInput] = useState(label);
   const settledName = useDebounced(nameInput.trim(), 300);
   const settledLabel = useDebounced(labelInput.trim(), 300);
+  // What the inputs last wrote to the URL, to tell our own changes from history navigation.
+  const written = useRef({ name, label });
   useEffect(() => {
-    if (settledName !== name) update({ name: settledName || null });
+    if (settledName === name) return;
+    written.current.name = settledName;
+    update({ name: settledName || null });
   }, [settledName]);
   useEffect(() => {
-    if (settledLabel !== label) update({ label: settledLabel || null });
+    if (settledLabel === label) return;
+    written.current.label = settledLabel;
+    update({ label: settledLabel || null });
   }, [settledLabel]);
+  // The other way: back/forward or a link changed the URL, the inputs follow.
+  useEffect(() => {
+    if (name !== written.current.name) {
+      written.current.name = name;
+      setNameInput(name);
+    }
+  }, [name]);
+  useEffect(() => {
+    if (label !== written.current.label) {
+      written.current.label = label;
+      setLabelInput(label);
+    }
+  }, [label]);
 
   // ---- data ----------------------------------------------------------------------------------
   const sensors = useLoad(() => client.listSensors(), [client]);
@@ -213,8 +232,6 @@ export function TopologyView({ client = api }: { client?: ApiClient }) {
   const closePanel = useCallback(() => update({ node: null }), [update]);
 
   const clearFilters = () => {
-    setNameInput('');
-    setLabelInput('');
     update({ host: null, name: null, label: null, status: null });
   };
 
