@@ -222,7 +222,9 @@ export function NodeDetailPanel({ client, id, version, statusOf, onSelect, onClo
                   const peer = outgoing ? edge.to : edge.from;
                   return (
                     <tr key={`${edge.from}|${edge.to}|${edge.transport}|${edge.port}`}>
-                      <td>{outgoing ? 'to (client)' : 'from (server)'}</td>
+                      <td title={outgoing ? 'This node connects to the peer' : 'The peer connects to this node'}>
+                        {outgoing ? '→ outgoing' : '← incoming'}
+                      </td>
                       <td>
                         <button type="button" className="linklike" onClick={() => onSelect(peer)}>
                           {labels.get(peer)?.label ?? peer}

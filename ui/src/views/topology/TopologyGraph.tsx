@@ -157,7 +157,7 @@ export default function TopologyGraph({
         minCameraRatio: 0.01,
         maxCameraRatio: 20,
         // Room for the labels of nodes on the border.
-        stagePadding: 40,
+        stagePadding: 80,
         // The page hides the map while it has no node; a resize meanwhile must not throw.
         allowInvalidContainer: true,
         nodeReducer: (node, data) => {
