@@ -123,8 +123,8 @@ try {
     await cdp.send('Profiler.enable');
     await cdp.send('Profiler.start');
   }
-  // Frames while the layout runs, live updates arrive and the camera zooms in and out.
-  const frames = await page.evaluate(async (seconds) => {
+  // Frames while the camera zooms in and out (`seconds` long), clicking the map's zoom buttons.
+  const measureFrames = (seconds) => page.evaluate(async (seconds) => {
     const buttons = [...document.querySelectorAll('.map-controls button')];
     const zoomIn = buttons.find((b) => b.getAttribute('aria-label') === 'Zoom in');
     const zoomOut = buttons.find((b) => b.getAttribute('aria-label') === 'Zoom out');
@@ -142,7 +142,16 @@ try {
     });
     const gaps = times.slice(1).map((t, i) => t - times[i]);
     return { fps: gaps.length / (seconds), longest: Math.max(...gaps) };
-  }, SECONDS);
+  }, seconds);
+  // While the layout runs and live updates arrive…
+  const frames = await measureFrames(SECONDS);
+  // …and with the layout paused (live updates still arriving).
+  // (Run, then pause: a paused layout stays paused through live updates.)
+  const run = page.getByRole('button', { name: 'Run layout' });
+  if (await run.isVisible()) await run.click({ timeout: 5000 }).catch(() => undefined);
+  await page.getByRole('button', { name: 'Pause layout' }).click();
+  await page.getByRole('button', { name: 'Run layout' }).waitFor();
+  const still = await measureFrames(5);
 
   if (cdp) {
     // Where the main thread spent its time, by function (self time), for PROFILE=1 runs.
@@ -176,7 +185,8 @@ try {
   console.log(`  fetch + parse, median / max    ${ms(median(stats.fetch))} / ${ms(max(stats.fetch))}`);
   console.log(`  merge into the map, first      ${ms(stats.apply[0])}`);
   console.log(`  merge of a live update, median / max  ${ms(median(stats.apply.slice(1)))} / ${ms(max(stats.apply.slice(1)))}`);
-  console.log(`  frames per second              ${frames.fps.toFixed(1)} (longest frame ${ms(frames.longest)})`);
+  console.log(`  frames per second, layout on    ${frames.fps.toFixed(1)} (longest frame ${ms(frames.longest)})`);
+  console.log(`  frames per second, layout off   ${still.fps.toFixed(1)} (longest frame ${ms(still.longest)})`);
   console.log(`  long tasks (> 50 ms)           ${stats.longTasks.length}, longest ${ms(max(stats.longTasks))}`);
   if (stats.heap) console.log(`  JS heap                        ${(stats.heap / 1048576).toFixed(0)} MiB`);
 } finally {

@@ -15,7 +15,7 @@ import Sigma from 'sigma';
 import type { NodeHoverDrawingFunction } from 'sigma/rendering';
 import type { TopologyGraph, TopologyNode } from '../../services/types';
 import { applyView, describePorts } from './model';
-import type { MapEdge, MapNode } from './model';
+import type { ApplyResult, MapEdge, MapNode } from './model';
 import { LayoutRunner } from './layout';
 
 /** Props of {@link TopologyGraph}. */
@@ -70,6 +70,16 @@ const PseudoNodeProgram = createNodeBorderProgram<MapNode, MapEdge>({
 });
 
 const DIMMED = '#262b36';
+
+/**
+ * Whether a live update is worth a (short, damped) layout run. New nodes already start next to
+ * a neighbour; on big maps every layout step redraws everything, so small churn is left as is.
+ */
+function needsLayout(order: number, change: ApplyResult): boolean {
+  const nodes = change.added + change.removed;
+  if (order < 3000) return nodes + change.edgesAdded + change.edgesRemoved > 0;
+  return nodes > order * 0.02;
+}
 
 /** Read-only access to the drawn map, exposed on the canvas element as `vedetteMap`. */
 export interface MapAutomation {
@@ -274,13 +284,19 @@ export default function TopologyGraph({
     sigma?.setGraph(standInRef.current);
     const change = applyView(graph, view, statusOf);
     sigma?.setGraph(graph);
+    // Big maps move smoothly only without their edges and labels while panning and zooming.
+    const big = graph.size > 2000 || graph.order > 3000;
+    if (sigma && sigma.getSetting('hideEdgesOnMove') !== big) {
+      sigma.setSetting('hideEdgesOnMove', big);
+      sigma.setSetting('hideLabelsOnMove', big);
+    }
     performance.measure('vedette:map-apply', { start, end: performance.now() });
     if (!layout) return;
     if (wasEmpty && graph.order > 0) {
       // Big maps get longer to settle; the layout keeps going while people look around.
       layout.start(Math.min(15_000, 3000 + graph.order * 2));
       sigmaRef.current?.getCamera().setState({ x: 0.5, y: 0.5, ratio: 1, angle: 0 });
-    } else if (!pausedRef.current && change.added + change.removed + change.edgesAdded + change.edgesRemoved > 0) {
+    } else if (!pausedRef.current && needsLayout(graph.order, change)) {
       layout.start(2000, true);
     }
     focusSelected(sigmaRef.current, graph, selectedRef.current, pendingFocusRef);
