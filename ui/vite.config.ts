@@ -22,6 +22,10 @@ export default defineConfig({
     sourcemap: false,
     chunkSizeWarningLimit: 400,
   },
+  worker: {
+    // The layout worker is an ES module served by the console itself (CSP: no blob: workers).
+    format: 'es',
+  },
   server: {
     port: 5173,
     strictPort: true,

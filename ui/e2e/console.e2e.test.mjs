@@ -1,187 +1,25 @@
 /**
  * End-to-end test of the web console against the real `vedette console` binary, driven in
- * Debian's Chromium through playwright-core.
+ * Debian's Chromium through playwright-core (see `harness.mjs` for the environment).
  *
  * The browser trusts the console's self-signed certificate only by pinning its public key
  * (`--ignore-certificate-errors-spki-list`), computed from `<data-dir>/tls/cert.pem`; TLS is
  * otherwise verified as usual.
  *
- * Environment:
- * - `VEDETTE_BIN`: the console binary (default `$CARGO_TARGET_DIR/debug/vedette`, else
- *   `../target/debug/vedette` relative to `ui/`);
- * - `CHROMIUM_PATH`: the browser (default `/usr/bin/chromium`).
- * Missing either is a test failure with a clear message, never a skip.
- *
  * Screenshots land in `ui/test-results/`.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { createHash, X509Certificate } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { request } from 'node:https';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
-
-const UI_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const RESULTS = path.join(UI_DIR, 'test-results');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const BIN =
-  process.env.VEDETTE_BIN ??
-  (process.env.CARGO_TARGET_DIR
-    ? path.join(process.env.CARGO_TARGET_DIR, 'debug', 'vedette')
-    : path.resolve(UI_DIR, '..', 'target', 'debug', 'vedette'));
+import { createHarness, login, screenshot } from './harness.mjs';
 
 const ADMIN = { username: 'admin', password: 'Quiet-Harbor-Lantern-42' };
 const USER = { username: 'bob', password: 'Copper-Meadow-Falcon-77', newPassword: 'Silver-Canyon-Otter-19' };
 
-/** The running console and browser, shared by the steps. */
-const env = {
-  /** @type {import('node:child_process').ChildProcess | null} */ console: null,
-  /** @type {import('playwright-core').Browser | null} */ browser: null,
-  dataDir: '',
-  url: '',
-  setupCode: '',
-  fingerprint: '',
-  certPem: '',
-  output: '',
-  /** Uncaught errors of pages, which must stay empty. */
-  pageErrors: /** @type {string[]} */ ([]),
-};
+const harness = createHarness('console');
+const { env, apiGet, newPage } = harness;
 
-/** Starts the console and waits for its banner (URL, setup code, fingerprint). */
-async function startConsole() {
-  if (!existsSync(BIN)) {
-    throw new Error(
-      `console binary not found at ${BIN}: build it with \`cargo build -p vedette\` or set VEDETTE_BIN`,
-    );
-  }
-  env.dataDir = await mkdtemp(path.join(tmpdir(), 'vedette-ui-e2e-'));
-  const child = spawn(BIN, ['console', '--data-dir', env.dataDir, '--listen', '127.0.0.1:0'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    // No fixed metrics port: it would clash with other consoles running on this machine.
-    env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? 'warn', VEDETTE_METRICS_LISTEN: 'off' },
-  });
-  env.console = child;
-  await new Promise((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`no complete banner within 60 s; output so far:\n${env.output}`)),
-      60_000,
-    );
-    const onData = (chunk) => {
-      env.output += chunk.toString();
-      const url = /Console URL:\s+(https:\/\/\S+)/.exec(env.output);
-      const code = /Setup code:\s+(\S+)/.exec(env.output);
-      const fingerprint = /TLS fingerprint:\s+SHA256:([0-9A-Fa-f:]+)/.exec(env.output);
-      if (url && code && fingerprint) {
-        clearTimeout(timer);
-        env.url = url[1].replace(/\/+$/, '');
-        env.setupCode = code[1];
-        env.fingerprint = fingerprint[1].replace(/:/g, '').toLowerCase();
-        resolve(undefined);
-      }
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', (chunk) => {
-      env.output += chunk.toString();
-    });
-    child.on('exit', (status, signal) => {
-      clearTimeout(timer);
-      reject(new Error(`console exited (${status ?? signal}) before its banner:\n${env.output}`));
-    });
-  });
-}
-
-/** base64(SHA-256(SubjectPublicKeyInfo DER)) of the console certificate, for Chromium's pin. */
-async function spkiPin() {
-  env.certPem = await readFile(path.join(env.dataDir, 'tls', 'cert.pem'), 'utf8');
-  const cert = new X509Certificate(env.certPem);
-  // The banner's fingerprint must be the one of the certificate the console serves.
-  assert.equal(cert.fingerprint256.replace(/:/g, '').toLowerCase(), env.fingerprint, 'banner fingerprint matches cert.pem');
-  const spki = cert.publicKey.export({ type: 'spki', format: 'der' });
-  return createHash('sha256').update(spki).digest('base64');
-}
-
-/** A GET with a bearer token from Node, trusting only the console certificate. */
-function apiGet(pathname, token) {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      `${env.url}${pathname}`,
-      { ca: env.certPem, headers: { Authorization: `Bearer ${token}`, Accept: 'application/json' } },
-      (res) => {
-        let body = '';
-        res.on('data', (c) => (body += c));
-        res.on('end', () => resolve({ status: res.statusCode, body }));
-      },
-    );
-    req.on('error', reject);
-    req.end();
-  });
-}
-
-/** A fresh browser context (separate cookies) with error collection. */
-async function newPage() {
-  assert.ok(env.browser, 'browser started');
-  const context = await env.browser.newContext({ viewport: { width: 1360, height: 900 } });
-  const page = await context.newPage();
-  page.on('pageerror', (error) => env.pageErrors.push(String(error)));
-  page.setDefaultTimeout(15_000);
-  return page;
-}
-
-async function screenshot(page, name) {
-  await mkdir(RESULTS, { recursive: true });
-  await page.screenshot({ path: path.join(RESULTS, `${name}.png`), fullPage: true });
-}
-
-/** Signs in through the login form. */
-async function login(page, { username, password }) {
-  await page.getByLabel('Username').fill(username);
-  await page.getByLabel('Password', { exact: true }).fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-}
-
-before(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`Chromium not found at ${CHROMIUM}: install it with \`apt-get install -y chromium\` or set CHROMIUM_PATH`);
-  }
-  await startConsole();
-  const pin = await spkiPin();
-  env.browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      `--ignore-certificate-errors-spki-list=${pin}`,
-    ],
-  });
-});
-
-after(async () => {
-  await env.browser?.close();
-  if (env.console && env.console.exitCode === null) {
-    env.console.kill('SIGTERM');
-    await new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        env.console?.kill('SIGKILL');
-        resolve(undefined);
-      }, 10_000);
-      env.console?.once('exit', () => {
-        clearTimeout(timer);
-        resolve(undefined);
-      });
-    });
-  }
-  if (env.dataDir) await rm(env.dataDir, { recursive: true, force: true });
-});
+before(harness.start);
+after(harness.stop);
 
 test('first run, users, roles, tokens and audit in the browser', { timeout: 180_000 }, async (t) => {
   const admin = await newPage();

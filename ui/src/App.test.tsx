@@ -61,9 +61,9 @@ describe('route guards', () => {
 
 describe('role-aware navigation', () => {
   it('lists admin pages for admins only', () => {
-    expect(navLinks(user('a', 'admin')).map((l) => l.label)).toEqual(['Home', 'Account', 'Users', 'Audit log']);
-    expect(navLinks(user('s', 'standard')).map((l) => l.label)).toEqual(['Home', 'Account']);
-    expect(navLinks(user('r', 'read_only')).map((l) => l.label)).toEqual(['Home', 'Account']);
+    expect(navLinks(user('a', 'admin')).map((l) => l.label)).toEqual(['Home', 'Topology', 'Sensors', 'Account', 'Users', 'Audit log']);
+    expect(navLinks(user('s', 'standard')).map((l) => l.label)).toEqual(['Home', 'Topology', 'Sensors', 'Account']);
+    expect(navLinks(user('r', 'read_only')).map((l) => l.label)).toEqual(['Home', 'Topology', 'Sensors', 'Account']);
   });
 
   it('hides admin links and the sensor key from a standard user, and refuses admin pages', async () => {

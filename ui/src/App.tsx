@@ -18,7 +18,9 @@ import { InviteView } from './views/InviteView';
 import { LoginView } from './views/LoginView';
 import { NotFoundView } from './views/NotFoundView';
 import { ResetView } from './views/ResetView';
+import { SensorsView } from './views/SensorsView';
 import { SetupView } from './views/SetupView';
+import { TopologyView } from './views/topology/TopologyView';
 import { UsersView } from './views/UsersView';
 
 /** Waits for the initial auth probe; shows its failure with a retry button. */
@@ -78,6 +80,8 @@ export function AppRoutes({ client = api }: { client?: ApiClient }) {
         >
           <Route index element={<HomeView client={client} />} />
           <Route path="/account" element={<AccountView client={client} />} />
+          <Route path="/topology" element={<TopologyView client={client} />} />
+          <Route path="/sensors" element={<SensorsView client={client} />} />
           <Route
             path="/admin/users"
             element={

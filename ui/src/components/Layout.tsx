@@ -13,6 +13,8 @@ import { Logo } from './Logo';
 export function navLinks(user: User | null): { to: string; label: string }[] {
   const links = [
     { to: '/', label: 'Home' },
+    { to: '/topology', label: 'Topology' },
+    { to: '/sensors', label: 'Sensors' },
     { to: '/account', label: 'Account' },
   ];
   if (isAdmin(user)) {

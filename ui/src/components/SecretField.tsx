@@ -5,6 +5,11 @@ import { CopyButton } from './CopyButton';
 /** Mask used in place of hidden secrets. */
 export const MASK = '••••••••••••••••••••••••';
 
+/** Replaces every occurrence of the key in a command by the mask, for display. */
+export function maskKey(command: string, key: string | null): string {
+  return key ? command.split(key).join(MASK) : command;
+}
+
 /** `label` is the accessible name of the value (`Sensor API key`). */
 export function SecretField({ value, label }: { value: string; label: string }) {
   const [shown, setShown] = useState(false);

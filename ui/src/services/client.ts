@@ -20,9 +20,14 @@ import type {
   PasswordReset,
   Problem,
   Role,
+  Sensor,
   SensorApiKey,
   Session,
   SetupStatus,
+  TopologyFilter,
+  TopologyGraph,
+  TopologyNode,
+  TopologyNodeDetail,
   User,
 } from './types';
 
@@ -406,6 +411,43 @@ export class ApiClient {
   /** `POST /settings/sensor-api-key/rotate` (admin): the old key stops working. */
   rotateSensorApiKey(): Promise<SensorApiKey> {
     return this.request('POST', '/settings/sensor-api-key/rotate');
+  }
+
+  /** `GET /sensors`: every sensor (the console answers them all in one page). */
+  listSensors(): Promise<Page<Sensor>> {
+    return this.request('GET', '/sensors');
+  }
+
+  /** `PATCH /sensors/{id}` (admin): a disabled sensor's tokens stop working at once. */
+  setSensorDisabled(id: string, disabled: boolean): Promise<void> {
+    return this.request('PATCH', `/sensors/${encodeURIComponent(id)}`, { body: { disabled } });
+  }
+
+  /** `DELETE /sensors/{id}` (admin): removes the sensor and its part of the map. */
+  removeSensor(id: string): Promise<void> {
+    return this.request('DELETE', `/sensors/${encodeURIComponent(id)}`);
+  }
+
+  // ---- topology ----------------------------------------------------------------------------
+
+  /** `GET /topology`: the nodes and connection edges of one level, filtered. */
+  topology(filter: TopologyFilter = {}): Promise<TopologyGraph> {
+    return this.request('GET', '/topology', { query: { ...filter } });
+  }
+
+  /** `GET /topology/nodes/{id}`: a node with every attribute, its edges and neighbours. */
+  topologyNode(id: string): Promise<TopologyNodeDetail> {
+    return this.request('GET', `/topology/nodes/${encodeURIComponent(id)}`);
+  }
+
+  /** `GET /topology/search?q=`: nodes of every level by name, address or port (at most 200). */
+  searchTopology(q: string): Promise<TopologyNode[]> {
+    return this.request('GET', '/topology/search', { query: { q } });
+  }
+
+  /** URL of the live change stream (`text/event-stream`), for `EventSource`. */
+  topologyStreamUrl(): string {
+    return `${this.baseUrl}/topology/stream`;
   }
 }
 

@@ -131,3 +131,87 @@ export interface Problem {
   status?: number;
   detail?: string;
 }
+
+// ---- sensors and the topology -----------------------------------------------------------------
+
+/** Liveness of a sensor: `offline` after the console's grace period without a report. */
+export type SensorStatus = 'online' | 'offline' | 'disabled';
+
+/** One sensor as listed by `GET /sensors`. */
+export interface Sensor {
+  id: string;
+  /** Host name it reported at registration. */
+  hostname: string;
+  version: string;
+  status: SensorStatus;
+  registered_at: string;
+  last_seen_at: string;
+  /** `host` or `container_only` once it has reported, null before. */
+  visibility: string | null;
+}
+
+/** The levels of the topology map. */
+export type TopologyLevel = 'hosts' | 'containers' | 'processes' | 'images';
+
+/** All levels, in display order. */
+export const TOPOLOGY_LEVELS: readonly TopologyLevel[] = ['hosts', 'containers', 'processes', 'images'];
+
+/** Human labels of levels. */
+export const TOPOLOGY_LEVEL_LABELS: Record<TopologyLevel, string> = {
+  hosts: 'Hosts',
+  containers: 'Containers',
+  processes: 'Processes',
+  images: 'Images',
+};
+
+/** What a node is: a monitored thing, or a pseudo-node for what no sensor covers. */
+export type NodeKind = 'host' | 'container' | 'process' | 'image' | 'internet' | 'private_network';
+
+/** A node of a topology view. */
+export interface TopologyNode {
+  /** Stable id: `host:<sensor>`, `container:<id>`, `process:<sensor>:<pid>`, `image:<id>`, `internet:inbound`, `network:<cidr>`. */
+  id: string;
+  kind: NodeKind | string;
+  label: string;
+  /** The reporting sensor (none for pseudo-nodes and images). */
+  sensor_id: string | null;
+  /** The host name it belongs to (none for pseudo-nodes and images). */
+  host: string | null;
+  /** Every attribute the sensor reported (null for pseudo-nodes). */
+  attributes: Record<string, unknown> | null;
+}
+
+/** A connection edge: clients in `from` talk to a server in `to` on `port`. */
+export interface TopologyEdge {
+  from: string;
+  to: string;
+  /** `tcp` or `udp`. */
+  transport: string;
+  port: number;
+  /** How many connections are behind the edge. */
+  connections: number;
+}
+
+/** `GET /topology`. */
+export interface TopologyGraph {
+  nodes: TopologyNode[];
+  edges: TopologyEdge[];
+}
+
+/** `GET /topology/nodes/{id}`. */
+export interface TopologyNodeDetail {
+  node: TopologyNode;
+  edges: TopologyEdge[];
+  neighbours: TopologyNode[];
+}
+
+/** Filters of `GET /topology`. */
+export interface TopologyFilter {
+  level?: TopologyLevel;
+  /** Host name or sensor id. */
+  host?: string;
+  /** Substring of the node's label. */
+  name?: string;
+  /** Container label `key` or `key=value`. */
+  label?: string;
+}

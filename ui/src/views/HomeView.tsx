@@ -7,7 +7,7 @@ import { isAdmin, useAuth } from '../auth/AuthContext';
 import { Alert } from '../components/Alert';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { CopyField } from '../components/CopyField';
-import { MASK, SecretField } from '../components/SecretField';
+import { SecretField, maskKey } from '../components/SecretField';
 import { formatFingerprint } from '../lib/format';
 import { useLoad } from '../lib/useLoad';
 import { api } from '../services/client';
@@ -61,11 +61,6 @@ export function HomeView({ client = api }: { client?: ApiClient }) {
       {isAdmin(user) && <DeploySensor client={client} />}
     </div>
   );
-}
-
-/** Replaces every occurrence of the key in a command by the mask, for display. */
-export function maskKey(command: string, key: string | null): string {
-  return key ? command.split(key).join(MASK) : command;
 }
 
 function DeploySensor({ client }: { client: ApiClient }) {

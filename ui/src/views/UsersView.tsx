@@ -10,6 +10,7 @@ import { ConfirmDialog } from '../components/ConfirmDialog';
 import { CopyField } from '../components/CopyField';
 import { Pager } from '../components/Pager';
 import { formatDateTime } from '../lib/format';
+import { useDebounced } from '../lib/useDebounced';
 import { useLoad } from '../lib/useLoad';
 import { parseBoundedInt } from '../lib/validation';
 import { api, errorMessage } from '../services/client';
@@ -28,16 +29,6 @@ export function inviteLink(token: string, origin: string = window.location.origi
 /** The link a person opens to set a new password. */
 export function resetLink(token: string, origin: string = window.location.origin): string {
   return `${origin}/reset/${encodeURIComponent(token)}`;
-}
-
-/** Waits until `value` has not changed for `ms`, for search-as-you-type. */
-function useDebounced<T>(value: T, ms: number): T {
-  const [settled, setSettled] = useState(value);
-  useEffect(() => {
-    const timer = window.setTimeout(() => setSettled(value), ms);
-    return () => window.clearTimeout(timer);
-  }, [value, ms]);
-  return settled;
 }
 
 /** The users page; `client` is replaceable for tests. */
