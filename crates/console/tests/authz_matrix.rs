@@ -63,6 +63,7 @@ const ROUTES: &[(&str, &str, Access)] = &[
     ("PATCH", "/api/v1/sensors/{id}", Access::Admin),
     ("DELETE", "/api/v1/sensors/{id}", Access::Admin),
     ("GET", "/api/v1/topology", Access::ReadOnly),
+    ("GET", "/api/v1/topology/nodes", Access::ReadOnly),
     ("GET", "/api/v1/topology/nodes/{id}", Access::ReadOnly),
     ("GET", "/api/v1/topology/search", Access::ReadOnly),
     ("GET", "/api/v1/topology/stream", Access::ReadOnly),

@@ -627,3 +627,115 @@ impl KeyForTest for Connection {
         vedette_model::wire::Keyed::key(self)
     }
 }
+
+/// Ids of the nodes (or table rows) in a view or page.
+fn ids(value: &Value, key: &str) -> Vec<String> {
+    value[key]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn table_views_page_sort_and_filter_by_status() {
+    let console = TestConsole::start(Db::Sqlite).await;
+    let admin = console.setup_admin("admin").await;
+    let (a, b) = two_hosts(&console).await;
+    // The idle container stops.
+    let mut delta = report(&a, 2, false);
+    let mut idle = container("c-idle", "/idle", "172.17.0.4", 250, None);
+    idle.state = "exited".into();
+    delta.containers.upsert = vec![idle];
+    let (status, body) = send(&console, &a, &delta).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    let get = |path: &'static str| {
+        let (console, admin) = (&console, &admin);
+        async move {
+            let (status, body, _) = console.call(admin, Method::GET, path, None).await;
+            assert_eq!(status, StatusCode::OK, "{path}: {body}");
+            body
+        }
+    };
+
+    // Status: a container's state; what the kept nodes talk to stays for context.
+    let exited = ids(
+        &get("/api/v1/topology?level=containers&status=exited").await,
+        "nodes",
+    );
+    assert!(
+        exited.contains(&"container:c-idle".to_string()),
+        "{exited:?}"
+    );
+    assert!(
+        !exited.contains(&"container:c-client".to_string()),
+        "{exited:?}"
+    );
+    let running = ids(
+        &get("/api/v1/topology?level=containers&status=running").await,
+        "nodes",
+    );
+    assert!(running.contains(&"container:c-server".to_string()));
+    assert!(!running.contains(&"container:c-idle".to_string()));
+
+    // The table: paged, sorted, searchable, with status and connection counts.
+    let page =
+        get("/api/v1/topology/nodes?level=containers&kind=container&sort=label&limit=2").await;
+    assert_eq!(page["total"], 3, "{page}");
+    assert_eq!(
+        ids(&page, "items"),
+        ["container:c-idle", "container:c-server"],
+        "idle < web < worker by label"
+    );
+    assert_eq!(page["items"][0]["status"], "exited");
+    let page =
+        get("/api/v1/topology/nodes?level=containers&kind=container&sort=label&limit=2&offset=2")
+            .await;
+    assert_eq!(ids(&page, "items"), ["container:c-client"]);
+    let page = get("/api/v1/topology/nodes?level=containers&sort=-connections").await;
+    let counts: Vec<u64> = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|row| row["connections"].as_u64().unwrap())
+        .collect();
+    assert!(counts.windows(2).all(|w| w[0] >= w[1]), "{counts:?}");
+    assert_eq!(counts[0], 2, "{page}");
+    let page = get("/api/v1/topology/nodes?level=hosts&kind=host&status=online").await;
+    let mut hosts = ids(&page, "items");
+    hosts.sort();
+    let mut expected = vec![format!("host:{}", a.id), format!("host:{}", b.id)];
+    expected.sort();
+    assert_eq!(hosts, expected);
+    let page = get("/api/v1/topology/nodes?level=containers&q=172.17.0.3").await;
+    assert_eq!(ids(&page, "items"), ["container:c-client"]);
+    for bad in [
+        "/api/v1/topology/nodes?sort=colour",
+        "/api/v1/topology/nodes?limit=0",
+        "/api/v1/topology/nodes?level=galaxies",
+        "/api/v1/topology/nodes?shape=round",
+        "/api/v1/topology?colour=red",
+    ] {
+        let (status, body, _) = console.call(&admin, Method::GET, bad, None).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}: {body}");
+    }
+
+    // The sensors list follows the same convention.
+    let page = get("/api/v1/sensors?sort=-hostname&limit=1").await;
+    assert_eq!(
+        (
+            page["total"].as_i64(),
+            page["items"][0]["hostname"].as_str()
+        ),
+        (Some(2), Some("host-b"))
+    );
+    let page = get("/api/v1/sensors?q=HOST-A").await;
+    assert_eq!(ids(&page, "items"), [a.id.clone()]);
+    let page = get("/api/v1/sensors?status=offline").await;
+    assert_eq!(page["total"], 0);
+    let (status, _, _) = console
+        .call(&admin, Method::GET, "/api/v1/sensors?colour=red", None)
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+}

@@ -413,9 +413,23 @@ export class ApiClient {
     return this.request('POST', '/settings/sensor-api-key/rotate');
   }
 
-  /** `GET /sensors`: every sensor (the console answers them all in one page). */
-  listSensors(): Promise<Page<Sensor>> {
-    return this.request('GET', '/sensors');
+  /**
+   * `GET /sensors`: every sensor, fetched page by page (500 at a time, the largest page the
+   * console gives), returned as one page. The pages of a changing fleet may overlap or skip a
+   * sensor that registered meanwhile; the next refresh settles it.
+   */
+  async listSensors(): Promise<Page<Sensor>> {
+    const limit = 500;
+    const items: Sensor[] = [];
+    for (;;) {
+      const page: Page<Sensor> = await this.request('GET', '/sensors', {
+        query: { limit: String(limit), offset: String(items.length), sort: 'hostname' },
+      });
+      items.push(...page.items);
+      if (page.items.length < limit || items.length >= page.total) {
+        return { items, total: page.total, limit: items.length, offset: 0 };
+      }
+    }
   }
 
   /** `PATCH /sensors/{id}` (admin): a disabled sensor's tokens stop working at once. */

@@ -157,14 +157,28 @@ impl ListParams {
             .offset(self.offset);
     }
 
-    /// Sorts and pages a small, already loaded collection (for resources whose
-    /// whole set is bounded, such as a user's tokens), with the same
-    /// parameters as a database query. `key` gives the sort value of a field.
+    /// Filters, searches, sorts and pages an already loaded collection (for
+    /// resources whose whole set is bounded, such as a user's tokens or the
+    /// sensors), with the same parameters and meaning as a database query.
+    /// `key` gives the value of a field as text.
     pub fn page_in_memory<T>(
         &self,
         mut items: Vec<T>,
         key: impl Fn(&T, &str) -> String,
     ) -> Page<T> {
+        items.retain(|item| {
+            self.filters
+                .iter()
+                .all(|(column, value)| key(item, column) == *value)
+        });
+        if let Some((text, columns)) = &self.search {
+            let text = text.to_lowercase();
+            items.retain(|item| {
+                columns
+                    .iter()
+                    .any(|column| key(item, column).to_lowercase().contains(&text))
+            });
+        }
         let (field, order) = (self.sort.0, self.sort.1.clone());
         items.sort_by(|a, b| {
             let ordering = key(a, field).cmp(&key(b, field));

@@ -111,6 +111,7 @@ fn api_v1() -> OpenApiRouter<AppState> {
         .routes(routes!(sensors::list))
         .routes(routes!(sensors::update, sensors::remove))
         .routes(routes!(topology::view))
+        .routes(routes!(topology::table))
         .routes(routes!(topology::node))
         .routes(routes!(topology::search))
         .routes(routes!(topology::stream))

@@ -6,8 +6,8 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::error::ApiError;
-use super::extract::{Json, check_len};
-use super::list::Page;
+use super::extract::{Json, QueryMap, check_len};
+use super::list::{ListParams, ListSpec, Page};
 use crate::audit::Event;
 use crate::auth::principal::{AdminUser, ClientIp, ReadOnlyUser};
 use crate::sensors::{self, SensorInfo};
@@ -21,21 +21,52 @@ pub struct SensorUpdate {
     pub disabled: bool,
 }
 
+/// What the sensors list accepts (the set is loaded whole: liveness is computed, not stored).
+const LIST_SPEC: ListSpec = ListSpec {
+    sortable: &[
+        "hostname",
+        "status",
+        "version",
+        "visibility",
+        "last_seen_at",
+        "registered_at",
+    ],
+    default_sort: "hostname",
+    filters: &["status", "visibility", "version"],
+    searchable: &["hostname", "id", "version"],
+};
+
+/// A sensor's field as text, for filtering, search and sorting.
+fn field(sensor: &SensorInfo, name: &str) -> String {
+    match name {
+        "id" => sensor.id.clone(),
+        "hostname" => sensor.hostname.clone(),
+        "status" => sensor.status.clone(),
+        "version" => sensor.version.clone(),
+        "visibility" => sensor.visibility.clone().unwrap_or_default(),
+        "last_seen_at" => sensor.last_seen_at.clone(),
+        "registered_at" => sensor.registered_at.clone(),
+        _ => String::new(),
+    }
+}
+
 /// Lists sensors with version, status (`online`, `offline`, `disabled`) and last contact.
-#[utoipa::path(get, path = "/sensors", tag = "sensors", responses((status = 200, body = Page<SensorInfo>)))]
+/// Follows the list convention: `limit`, `offset`, `sort`, `q` (host name, id, version) and
+/// the filters `status`, `visibility`, `version`.
+#[utoipa::path(get, path = "/sensors", tag = "sensors",
+    params(("limit" = Option<u64>, Query), ("offset" = Option<u64>, Query), ("sort" = Option<String>, Query),
+        ("q" = Option<String>, Query), ("status" = Option<String>, Query), ("visibility" = Option<String>, Query),
+        ("version" = Option<String>, Query)),
+    responses((status = 200, body = Page<SensorInfo>), (status = 400, body = super::error::Problem)))]
 pub async fn list(
     State(state): State<AppState>,
     _user: ReadOnlyUser,
+    QueryMap(raw): QueryMap,
 ) -> Result<Json<Page<SensorInfo>>, ApiError> {
+    let params = ListParams::parse(&raw, &LIST_SPEC)?;
     let offline_after = state.config.sensor_offline_after.as_millis() as i64;
     let items = sensors::list(&state.store, offline_after).await?;
-    let total = items.len() as i64;
-    Ok(Json(Page {
-        limit: items.len() as u64,
-        items,
-        total,
-        offset: 0,
-    }))
+    Ok(Json(params.page_in_memory(items, field)))
 }
 
 /// Disables or enables a sensor.
