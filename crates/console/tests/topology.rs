@@ -731,7 +731,7 @@ async fn table_views_page_sort_and_filter_by_status() {
         (Some(2), Some("host-b"))
     );
     let page = get("/api/v1/sensors?q=HOST-A").await;
-    assert_eq!(ids(&page, "items"), [a.id.clone()]);
+    assert_eq!(ids(&page, "items"), vec![a.id.clone()]);
     let page = get("/api/v1/sensors?status=offline").await;
     assert_eq!(page["total"], 0);
     let (status, _, _) = console
