@@ -31,13 +31,14 @@ mod error;
 mod finding;
 mod rules;
 mod scanner;
+mod source;
 mod validate;
 mod walk;
 
 pub use allowlist::AllowlistSpec;
 pub use entropy::shannon_entropy;
 pub use error::{RuleError, RuleErrorKind};
-pub use finding::{Confidence, Finding, Severity, mask_secret};
+pub use finding::{Confidence, Finding, LayerRef, Severity, mask_secret};
 pub use rules::{Examples, RuleFile, RuleSpec, Ruleset};
 pub use scanner::{ArchiveLimits, ScanOptions, Scanner};
 pub use validate::Validator;
