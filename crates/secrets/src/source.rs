@@ -189,15 +189,14 @@ impl Scanner {
             };
             stream_layers(reader, limits, &mut want, &mut visit)
         })?;
-        let layers: HashMap<&str, Layer> = streamed
-            .layers
-            .iter()
-            .enumerate()
-            .map(|(index, blob)| (blob.as_str(), Layer::new(index, blob)))
+        let layers: HashMap<String, Layer> = streamed
+            .layer_list()
+            .into_iter()
+            .map(|layer| (layer.blob.clone(), layer))
             .collect();
         for (key, results) in into_inner(pending) {
             // Blobs the manifest does not list are not part of the image.
-            if let Some(layer) = layers.get(key.0.as_str()) {
+            if let Some(layer) = layers.get(&key.0) {
                 let visible = streamed.survivors.contains(&key);
                 collector.add(results, Some(&LayerRef::new(layer, visible)));
             }

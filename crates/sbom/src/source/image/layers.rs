@@ -5,9 +5,11 @@
 //! image can extract that layer), so findings name the layer they come from
 //! and whether the file is still visible in the final filesystem.
 
+use serde_json::Value;
+
 use super::flat::normalize;
 use super::tar_stream::Kind;
-use super::{FILE_LIMIT, ImageSource};
+use super::{FILE_LIMIT, ImageSource, ReadJson};
 use crate::{Diagnostic, Error};
 
 /// One layer of an image.
@@ -18,8 +20,10 @@ pub struct Layer {
     /// Blob name inside the archive or layout (`blobs/sha256/<hex>`,
     /// `<id>/layer.tar` in classic `docker save` archives).
     pub blob: String,
-    /// `<alg>:<hex>` when the blob is content-addressed
-    /// (`blobs/<alg>/<hex>`: OCI layouts and Docker ≥ 25 archives), else `None`.
+    /// `<alg>:<hex>`: the blob's name when it is content-addressed
+    /// (`blobs/<alg>/<hex>`: OCI layouts, Docker archives with the containerd
+    /// image store), else the layer's `rootfs.diff_ids` entry in the image
+    /// config (classic `docker save` archives); `None` when neither is known.
     pub digest: Option<String>,
 }
 
@@ -29,14 +33,8 @@ impl Layer {
     pub fn new(index: usize, blob: &str) -> Layer {
         let digest = blob
             .strip_prefix("blobs/")
-            .and_then(|rest| rest.split_once('/'))
-            .filter(|(alg, hex)| {
-                !alg.is_empty()
-                    && !hex.is_empty()
-                    && !hex.contains('/')
-                    && hex.chars().all(|c| c.is_ascii_hexdigit())
-            })
-            .map(|(alg, hex)| format!("{alg}:{hex}"));
+            .map(|rest| rest.replacen('/', ":", 1))
+            .filter(|d| is_digest(d));
         Layer {
             index,
             blob: blob.to_string(),
@@ -67,13 +65,67 @@ pub struct LayerFile<'a> {
     pub visible: bool,
 }
 
+/// Each layer's digest: from its blob name when it is content-addressed,
+/// else from the image config's `rootfs.diff_ids` (the SHA-256 of each
+/// uncompressed layer tar, what classic `docker save` archives name layers by).
+pub(super) fn layer_digests(layers: &[String], read_json: &ReadJson<'_>) -> Vec<Option<String>> {
+    let diff_ids: Vec<String> = read_json("manifest.json")
+        .ok()
+        .and_then(|m| {
+            let config = m.get(0)?.get("Config")?.as_str()?.to_string();
+            let config = config
+                .split('/')
+                .filter(|c| !c.is_empty() && *c != ".")
+                .collect::<Vec<_>>()
+                .join("/");
+            read_json(&config).ok()
+        })
+        .and_then(|c| {
+            c.pointer("/rootfs/diff_ids")?.as_array().map(|ids| {
+                ids.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_string)
+                    .collect()
+            })
+        })
+        .unwrap_or_default();
+    layers
+        .iter()
+        .enumerate()
+        .map(|(index, blob)| {
+            Layer::new(index, blob).digest.or_else(|| {
+                diff_ids
+                    .get(index)
+                    .filter(|id| diff_ids.len() == layers.len() && is_digest(id))
+                    .cloned()
+            })
+        })
+        .collect()
+}
+
+/// `<alg>:<hex>` with a non-empty algorithm name and hex digits.
+fn is_digest(text: &str) -> bool {
+    text.split_once(':').is_some_and(|(alg, hex)| {
+        !alg.is_empty()
+            && alg
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+            && !hex.is_empty()
+            && hex.chars().all(|c| c.is_ascii_hexdigit())
+    })
+}
+
 impl ImageSource {
     /// The layers, bottom first, with their digests.
     pub fn layer_list(&self) -> Vec<Layer> {
+        let digests = layer_digests(&self.layers, &|n| self.store.read_json(n));
         self.layers
             .iter()
             .enumerate()
-            .map(|(index, blob)| Layer::new(index, blob))
+            .map(|(index, blob)| Layer {
+                digest: digests.get(index).cloned().flatten(),
+                ..Layer::new(index, blob)
+            })
             .collect()
     }
 

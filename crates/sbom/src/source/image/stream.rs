@@ -17,6 +17,7 @@ use std::io::{Cursor, Read};
 use serde_json::Value;
 
 use super::flat::{Change, Flat, change, decode_layer, normalize};
+use super::layers::{Layer, layer_digests};
 use super::tar_stream::{Kind, TarStream};
 use super::{FILE_LIMIT, Limits, docker_layers, oci_layers, store::JSON_LIMIT};
 use crate::source::{FileInfo, FileInput, FileMeta, WantFn};
@@ -40,6 +41,22 @@ pub struct Streamed {
     pub problems: Vec<Diagnostic>,
     /// Layer blob names, bottom first.
     pub layers: Vec<String>,
+    /// Each layer's digest, in the order of `layers` (see [`Layer::digest`]).
+    pub digests: Vec<Option<String>>,
+}
+
+impl Streamed {
+    /// The layers, bottom first, with their digests.
+    pub fn layer_list(&self) -> Vec<Layer> {
+        self.layers
+            .iter()
+            .enumerate()
+            .map(|(index, blob)| Layer {
+                digest: self.digests.get(index).cloned().flatten(),
+                ..Layer::new(index, blob)
+            })
+            .collect()
+    }
 }
 
 /// Streams an image archive once; `visit` receives every wanted file of
@@ -270,10 +287,12 @@ pub fn stream_layers(
             let bytes = os_release_files.get(&key_of(node.layer, node.ordinal))?;
             Some((*p, bytes.clone()))
         });
+    let digests = layer_digests(&layers, &read_json);
     Ok(Streamed {
         survivors,
         os_release,
         problems,
         layers,
+        digests,
     })
 }
