@@ -132,7 +132,7 @@ pub async fn renew(
     request_body(content = String, description = "zstd-compressed JSON report (Content-Encoding: zstd)", content_type = "application/json"),
     responses((status = 202, body = crate::topology::ingest::Accepted), (status = 400, body = super::error::Problem),
               (status = 403, body = super::error::Problem), (status = 409, body = super::error::Problem),
-              (status = 413, body = super::error::Problem)))]
+              (status = 413, body = super::error::Problem), (status = 429, body = super::error::Problem)))]
 pub async fn report(
     State(state): State<AppState>,
     SensorCaller(sensor): SensorCaller,
@@ -183,6 +183,10 @@ pub async fn report(
             *response.body_mut() = axum::body::Body::from(body.to_string());
             Ok(response)
         }
+        Err(err @ IngestError::Busy(retry_after_secs)) => Err(ApiError::TooManyRequests {
+            detail: err.to_string(),
+            retry_after_secs,
+        }),
         Err(IngestError::Store(err)) => Err(err.into()),
     }
 }

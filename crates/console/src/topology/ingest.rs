@@ -1,13 +1,21 @@
 //! Accepting a sensor's report: decoding with bounds, checking its place in
 //! the sensor's stream, applying it to memory and the store atomically.
+//!
+//! Writes go through one [`Writer`] task that commits the reports waiting
+//! at that moment in one transaction (group commit) with multi-row
+//! statements: a report is answered only after its data is committed, but
+//! a thousand concurrent reports cost a few transactions instead of a
+//! thousand. Its queue is bounded; when full, reports are refused with 429
+//! and `Retry-After`, which sensors honour.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::Read;
+use std::sync::Arc;
 
 use serde::Serialize;
 use vedette_model::wire::{Changes, Keyed, MAX_REPORT_BYTES, PROTOCOL_VERSION, Report};
 
-use super::{SensorState, Topology};
+use super::Topology;
 use crate::store::sql::now_ms;
 use crate::store::{Store, StoreError};
 
@@ -42,6 +50,9 @@ pub enum IngestError {
     /// The report does not follow the last accepted one: send a snapshot.
     #[error("{0}; send a snapshot")]
     NeedSnapshot(String),
+    /// The store writer's queue is full: retry after this many seconds.
+    #[error("the console is busy storing reports; retry in {0} s")]
+    Busy(u64),
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -82,12 +93,21 @@ pub fn decode(body: &[u8], zstd_encoded: bool) -> Result<Report, IngestError> {
     Ok(report)
 }
 
-fn apply_changes<T: Keyed + Clone>(items: &mut BTreeMap<String, T>, changes: &Changes<T>) {
+/// Reports waiting to be written at most; beyond, sensors are asked to retry.
+const QUEUE: usize = 4096;
+/// Reports committed in one transaction at most.
+const MAX_BATCH: usize = 512;
+/// Rows per multi-row statement (well under SQLite's and PostgreSQL's bind limits).
+const ROWS_PER_STATEMENT: usize = 200;
+/// What a refused report is told to wait.
+const BUSY_RETRY_SECS: u64 = 5;
+
+fn apply_changes<T: Keyed>(items: &mut BTreeMap<String, T>, changes: Changes<T>) {
     for key in &changes.remove {
         items.remove(key);
     }
-    for item in &changes.upsert {
-        items.insert(item.key(), item.clone());
+    for item in changes.upsert {
+        items.insert(item.key(), item);
     }
 }
 
@@ -124,23 +144,24 @@ pub async fn apply(
             Some(_) => {}
         }
     }
-    let mut next = if report.snapshot {
-        SensorState::default()
-    } else {
-        state.clone()
-    };
-    if let Some(host) = &report.host {
-        next.host = Some(host.clone());
+    // Stored first: memory changes only once the store has the report.
+    let job = Job::of(sensor_id, &report)?;
+    topology.writer(store).await.write(job).await?;
+    let next = Arc::make_mut(&mut state);
+    if report.snapshot {
+        *next = super::SensorState::default();
     }
-    apply_changes(&mut next.processes, &report.processes);
-    apply_changes(&mut next.containers, &report.containers);
-    apply_changes(&mut next.images, &report.images);
-    apply_changes(&mut next.connections, &report.connections);
+    if let Some(host) = report.host {
+        next.host = Some(host);
+    }
+    apply_changes(&mut next.processes, report.processes);
+    apply_changes(&mut next.containers, report.containers);
+    apply_changes(&mut next.images, report.images);
+    apply_changes(&mut next.connections, report.connections);
     next.last_sequence = Some(report.sequence);
     next.collected_at_ms = report.collected_at_ms;
     next.visibility = Some(report.visibility);
-    persist(store, sensor_id, &report).await?;
-    *state = next;
+    drop(state);
     topology.announce(super::Change {
         sensor_id: sensor_id.to_string(),
         kind: "report".into(),
@@ -157,84 +178,230 @@ fn json<T: Serialize>(value: &T) -> Result<String, StoreError> {
         .map_err(|e| StoreError::Query(sqlx::Error::Protocol(e.to_string())))
 }
 
-async fn upsert_items<T: Keyed + Serialize>(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    sensor_id: &str,
-    kind: &str,
+/// One report's effect on the store, serialized by the request's own task
+/// so the writer only runs SQL.
+struct Job {
+    sensor_id: String,
+    snapshot: bool,
+    /// (kind, key) of items gone.
+    removed: Vec<(&'static str, String)>,
+    /// (kind, key, JSON) of items new or changed, one per key.
+    upserted: Vec<(&'static str, String, String)>,
+    sequence: i64,
+    collected_at: i64,
+    visibility: &'static str,
+}
+
+fn rows<T: Keyed + Serialize>(
+    kind: &'static str,
     changes: &Changes<T>,
+    removed: &mut Vec<(&'static str, String)>,
+    upserted: &mut Vec<(&'static str, String, String)>,
 ) -> Result<(), StoreError> {
-    for key in &changes.remove {
-        sqlx::query(
-            "DELETE FROM topology_items WHERE sensor_id = $1 AND kind = $2 AND item_key = $3",
-        )
-        .bind(sensor_id)
-        .bind(kind)
-        .bind(key)
-        .execute(&mut **tx)
-        .await?;
-    }
+    removed.extend(changes.remove.iter().map(|key| (kind, key.clone())));
+    // One row per key (the last wins, as in memory): PostgreSQL refuses a
+    // multi-row upsert touching a row twice.
+    let mut index: HashMap<String, usize> = HashMap::with_capacity(changes.upsert.len());
     for item in &changes.upsert {
-        sqlx::query(
-            "INSERT INTO topology_items (sensor_id, kind, item_key, data) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT (sensor_id, kind, item_key) DO UPDATE SET data = excluded.data",
-        )
-        .bind(sensor_id)
-        .bind(kind)
-        .bind(item.key())
-        .bind(json(item)?)
-        .execute(&mut **tx)
-        .await?;
+        let key = item.key();
+        let data = json(item)?;
+        match index.get(&key) {
+            Some(&at) => upserted[at].2 = data,
+            None => {
+                index.insert(key.clone(), upserted.len());
+                upserted.push((kind, key, data));
+            }
+        }
     }
     Ok(())
 }
 
-/// Writes a report's effect in one transaction.
-async fn persist(store: &Store, sensor_id: &str, report: &Report) -> Result<(), StoreError> {
+impl Job {
+    fn of(sensor_id: &str, report: &Report) -> Result<Job, StoreError> {
+        let mut removed = Vec::new();
+        let mut upserted = Vec::new();
+        if let Some(host) = &report.host {
+            upserted.push((HOST, String::new(), json(host)?));
+        }
+        rows(PROCESS, &report.processes, &mut removed, &mut upserted)?;
+        rows(CONTAINER, &report.containers, &mut removed, &mut upserted)?;
+        rows(IMAGE, &report.images, &mut removed, &mut upserted)?;
+        rows(CONNECTION, &report.connections, &mut removed, &mut upserted)?;
+        Ok(Job {
+            sensor_id: sensor_id.to_string(),
+            snapshot: report.snapshot,
+            removed,
+            upserted,
+            sequence: i64::try_from(report.sequence).unwrap_or(i64::MAX),
+            collected_at: report.collected_at_ms,
+            visibility: match report.visibility {
+                vedette_model::wire::Visibility::Host => "host",
+                vedette_model::wire::Visibility::ContainerOnly => "container_only",
+            },
+        })
+    }
+}
+
+type Pending = (Job, tokio::sync::oneshot::Sender<Result<(), StoreError>>);
+
+/// The task that writes reports to the store, many per transaction.
+pub struct Writer {
+    queue: tokio::sync::mpsc::Sender<Pending>,
+}
+
+impl Writer {
+    /// Starts the writer task on `store`; it ends when the writer is dropped.
+    pub fn start(store: Store) -> Writer {
+        let (queue, jobs) = tokio::sync::mpsc::channel(QUEUE);
+        tokio::spawn(run(store, jobs));
+        Writer { queue }
+    }
+
+    /// Writes `job`, returning once it is committed.
+    async fn write(&self, job: Job) -> Result<(), IngestError> {
+        let (done, committed) = tokio::sync::oneshot::channel();
+        self.queue.try_send((job, done)).map_err(|err| match err {
+            tokio::sync::mpsc::error::TrySendError::Full(_) => IngestError::Busy(BUSY_RETRY_SECS),
+            tokio::sync::mpsc::error::TrySendError::Closed(_) => {
+                IngestError::Store(StoreError::Query(sqlx::Error::PoolClosed))
+            }
+        })?;
+        committed
+            .await
+            .map_err(|_| IngestError::Store(StoreError::Query(sqlx::Error::PoolClosed)))?
+            .map_err(IngestError::Store)
+    }
+}
+
+async fn run(store: Store, mut jobs: tokio::sync::mpsc::Receiver<Pending>) {
+    let mut batch: Vec<Pending> = Vec::with_capacity(MAX_BATCH);
+    while jobs.recv_many(&mut batch, MAX_BATCH).await > 0 {
+        let (work, waiters): (Vec<Job>, Vec<_>) = batch.drain(..).unzip();
+        let started = std::time::Instant::now();
+        match persist(&store, &work).await {
+            Ok(()) => {
+                for waiter in waiters {
+                    let _ = waiter.send(Ok(()));
+                }
+            }
+            Err(err) => {
+                // One bad report must not fail the others: write each alone.
+                tracing::warn!(error = %err, reports = work.len(), "a batch of reports failed; writing them one by one");
+                for (job, waiter) in work.iter().zip(waiters) {
+                    let _ = waiter.send(persist(&store, std::slice::from_ref(job)).await);
+                }
+            }
+        }
+        metrics::histogram!("vedette_topology_batch_seconds")
+            .record(started.elapsed().as_secs_f64());
+        metrics::histogram!("vedette_topology_batch_reports").record(work.len() as f64);
+    }
+}
+
+/// `($1, $2, …)` groups for `rows` rows of `width` binds from `first`.
+fn placeholders(rows: usize, width: usize, first: usize) -> String {
+    let mut text = String::with_capacity(rows * width * 5);
+    for row in 0..rows {
+        if row > 0 {
+            text.push_str(", ");
+        }
+        text.push('(');
+        for column in 0..width {
+            if column > 0 {
+                text.push_str(", ");
+            }
+            text.push('$');
+            text.push_str(&(first + row * width + column).to_string());
+        }
+        text.push(')');
+    }
+    text
+}
+
+/// Writes the effect of `jobs` (reports of distinct sensors) in one transaction.
+async fn persist(store: &Store, jobs: &[Job]) -> Result<(), StoreError> {
     let mut tx = store.pool().begin().await?;
-    if report.snapshot {
-        sqlx::query("DELETE FROM topology_items WHERE sensor_id = $1")
-            .bind(sensor_id)
-            .execute(&mut *tx)
-            .await?;
+    for job in jobs {
+        if job.snapshot {
+            sqlx::query("DELETE FROM topology_items WHERE sensor_id = $1")
+                .bind(&job.sensor_id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        // Removals grouped by kind: one indexed statement per kind.
+        let mut by_kind: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+        for (kind, key) in &job.removed {
+            by_kind.entry(kind).or_default().push(key);
+        }
+        for (kind, keys) in by_kind {
+            for chunk in keys.chunks(ROWS_PER_STATEMENT) {
+                let list: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 3)).collect();
+                let sql = format!(
+                    "DELETE FROM topology_items WHERE sensor_id = $1 AND kind = $2 AND item_key IN ({})",
+                    list.join(", ")
+                );
+                let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .bind(&job.sensor_id)
+                    .bind(kind);
+                for key in chunk {
+                    query = query.bind(*key);
+                }
+                query.execute(&mut *tx).await?;
+            }
+        }
     }
-    if let Some(host) = &report.host {
-        sqlx::query(
-            "INSERT INTO topology_items (sensor_id, kind, item_key, data) VALUES ($1, $2, '', $3) \
+    let upserts: Vec<(&str, &str, &str, &str)> = jobs
+        .iter()
+        .flat_map(|job| {
+            job.upserted.iter().map(|(kind, key, data)| {
+                (job.sensor_id.as_str(), *kind, key.as_str(), data.as_str())
+            })
+        })
+        .collect();
+    for chunk in upserts.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "INSERT INTO topology_items (sensor_id, kind, item_key, data) VALUES {} \
              ON CONFLICT (sensor_id, kind, item_key) DO UPDATE SET data = excluded.data",
-        )
-        .bind(sensor_id)
-        .bind(HOST)
-        .bind(json(host)?)
-        .execute(&mut *tx)
-        .await?;
+            placeholders(chunk.len(), 4, 1)
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for (sensor_id, kind, key, data) in chunk {
+            query = query.bind(*sensor_id).bind(*kind).bind(*key).bind(*data);
+        }
+        query.execute(&mut *tx).await?;
     }
-    upsert_items(&mut tx, sensor_id, PROCESS, &report.processes).await?;
-    upsert_items(&mut tx, sensor_id, CONTAINER, &report.containers).await?;
-    upsert_items(&mut tx, sensor_id, IMAGE, &report.images).await?;
-    upsert_items(&mut tx, sensor_id, CONNECTION, &report.connections).await?;
     let now = now_ms();
-    let visibility = match report.visibility {
-        vedette_model::wire::Visibility::Host => "host",
-        vedette_model::wire::Visibility::ContainerOnly => "container_only",
-    };
-    sqlx::query(
-        "INSERT INTO sensor_streams (sensor_id, last_sequence, snapshot_at, collected_at, visibility) VALUES ($1, $2, $3, $4, $5) \
-         ON CONFLICT (sensor_id) DO UPDATE SET last_sequence = excluded.last_sequence, collected_at = excluded.collected_at, \
-         visibility = excluded.visibility, snapshot_at = CASE WHEN $6 = 1 THEN excluded.snapshot_at ELSE sensor_streams.snapshot_at END",
-    )
-    .bind(sensor_id)
-    .bind(i64::try_from(report.sequence).unwrap_or(i64::MAX))
-    .bind(now)
-    .bind(report.collected_at_ms)
-    .bind(visibility)
-    .bind(i64::from(report.snapshot))
-    .execute(&mut *tx)
-    .await?;
-    sqlx::query("UPDATE sensors SET last_seen_at = $1 WHERE id = $2")
-        .bind(now)
-        .bind(sensor_id)
-        .execute(&mut *tx)
-        .await?;
+    for chunk in jobs.chunks(ROWS_PER_STATEMENT / 2) {
+        let sql = format!(
+            "INSERT INTO sensor_streams (sensor_id, last_sequence, snapshot_at, collected_at, visibility) VALUES {} \
+             ON CONFLICT (sensor_id) DO UPDATE SET last_sequence = excluded.last_sequence, collected_at = excluded.collected_at, \
+             visibility = excluded.visibility, \
+             snapshot_at = CASE WHEN excluded.snapshot_at > 0 THEN excluded.snapshot_at ELSE sensor_streams.snapshot_at END",
+            placeholders(chunk.len(), 5, 1)
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for job in chunk {
+            // A delta leaves the time of the last snapshot as it was (0 marks "unchanged").
+            let snapshot_at = if job.snapshot { now } else { 0 };
+            query = query
+                .bind(&job.sensor_id)
+                .bind(job.sequence)
+                .bind(snapshot_at)
+                .bind(job.collected_at)
+                .bind(job.visibility);
+        }
+        query.execute(&mut *tx).await?;
+        let list: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
+        let sql = format!(
+            "UPDATE sensors SET last_seen_at = $1 WHERE id IN ({})",
+            list.join(", ")
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(now);
+        for job in chunk {
+            query = query.bind(&job.sensor_id);
+        }
+        query.execute(&mut *tx).await?;
+    }
     tx.commit().await?;
     Ok(())
 }
