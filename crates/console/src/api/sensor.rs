@@ -154,11 +154,25 @@ pub async fn report(
             });
         }
     };
+    // The body is kept as received: the store keeps reports compressed.
+    let received = ingest::Body {
+        bytes: body.clone(),
+        zstd,
+    };
     let decoded = tokio::task::spawn_blocking(move || ingest::decode(&body, zstd))
         .await
         .map_err(|e| ApiError::Internal(e.into()))?;
     let outcome = match decoded {
-        Ok(report) => ingest::apply(&state.topology, &state.store, &sensor.sensor_id, report).await,
+        Ok(report) => {
+            ingest::apply(
+                &state.topology,
+                &state.store,
+                &sensor.sensor_id,
+                report,
+                received,
+            )
+            .await
+        }
         Err(err) => Err(err),
     };
     match outcome {

@@ -1,21 +1,29 @@
 //! Accepting a sensor's report: decoding with bounds, checking its place in
 //! the sensor's stream, applying it to memory and the store atomically.
 //!
+//! The store keeps each sensor's reports as received (compressed JSON): its
+//! last snapshot and the deltas since, one row per report, replayed at
+//! start. Every [`COMPACT_AFTER`] deltas the sensor's state is written as
+//! one snapshot instead, so replay stays short.
+//!
 //! Writes go through one [`Writer`] task that commits the reports waiting
 //! at that moment in one transaction (group commit) with multi-row
-//! statements: a report is answered only after its data is committed, but
-//! a thousand concurrent reports cost a few transactions instead of a
+//! statements: a report is answered only after it is committed, but a
+//! thousand concurrent reports cost a few transactions instead of a
 //! thousand. Its queue is bounded; when full, reports are refused with 429
-//! and `Retry-After`, which sensors honour.
+//! and `Retry-After` (before anything changes), which sensors honour.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::io::Read;
 use std::sync::Arc;
 
 use serde::Serialize;
-use vedette_model::wire::{Changes, Keyed, MAX_REPORT_BYTES, PROTOCOL_VERSION, Report};
+use vedette_model::wire::{
+    Changes, Connection, Container, Host, Image, Keyed, MAX_REPORT_BYTES, PROTOCOL_VERSION,
+    Process, Report, Visibility,
+};
 
-use super::Topology;
+use super::{SensorState, Topology};
 use crate::store::sql::now_ms;
 use crate::store::{Store, StoreError};
 
@@ -93,14 +101,27 @@ pub fn decode(body: &[u8], zstd_encoded: bool) -> Result<Report, IngestError> {
     Ok(report)
 }
 
+/// Deltas stored after a snapshot before the state is compacted into one.
+pub const COMPACT_AFTER: u32 = 30;
 /// Reports waiting to be written at most; beyond, sensors are asked to retry.
 const QUEUE: usize = 4096;
 /// Reports committed in one transaction at most.
 const MAX_BATCH: usize = 512;
 /// Rows per multi-row statement (well under SQLite's and PostgreSQL's bind limits).
-const ROWS_PER_STATEMENT: usize = 200;
+const ROWS_PER_STATEMENT: usize = 100;
 /// What a refused report is told to wait.
 const BUSY_RETRY_SECS: u64 = 5;
+/// zstd level of compacted snapshots: fast.
+const COMPACT_ZSTD_LEVEL: i32 = 1;
+
+/// A report's body as received, stored as is.
+#[derive(Debug, Clone)]
+pub struct Body {
+    /// The bytes.
+    pub bytes: axum::body::Bytes,
+    /// True when zstd-compressed.
+    pub zstd: bool,
+}
 
 fn apply_changes<T: Keyed>(items: &mut BTreeMap<String, T>, changes: Changes<T>) {
     for key in &changes.remove {
@@ -111,12 +132,30 @@ fn apply_changes<T: Keyed>(items: &mut BTreeMap<String, T>, changes: Changes<T>)
     }
 }
 
+/// Applies an accepted report to a sensor's state (also used to replay stored reports).
+pub(crate) fn apply_report(state: &mut SensorState, report: Report) {
+    if report.snapshot {
+        *state = SensorState::default();
+    }
+    if let Some(host) = report.host {
+        state.host = Some(host);
+    }
+    apply_changes(&mut state.processes, report.processes);
+    apply_changes(&mut state.containers, report.containers);
+    apply_changes(&mut state.images, report.images);
+    apply_changes(&mut state.connections, report.connections);
+    state.last_sequence = Some(report.sequence);
+    state.collected_at_ms = report.collected_at_ms;
+    state.visibility = Some(report.visibility);
+}
+
 /// Applies a report of `sensor_id` (authenticated by its token).
 pub async fn apply(
     topology: &Topology,
     store: &Store,
     sensor_id: &str,
     report: Report,
+    body: Body,
 ) -> Result<Accepted, IngestError> {
     if report.sensor_id != sensor_id {
         return Err(IngestError::WrongSensor {
@@ -144,105 +183,126 @@ pub async fn apply(
             Some(_) => {}
         }
     }
-    // Stored first: memory changes only once the store has the report.
-    let job = Job::of(sensor_id, &report)?;
-    topology.writer(store).await.write(job).await?;
+    // A place in the write queue first: a busy console refuses before changing anything.
+    let permit = topology.writer(store).await.reserve()?;
+    let (snapshot, sequence) = (report.snapshot, report.sequence);
+    let (collected_at, visibility) = (report.collected_at_ms, report.visibility);
     let next = Arc::make_mut(&mut state);
-    if report.snapshot {
-        *next = super::SensorState::default();
+    let stored_deltas = if snapshot { 0 } else { next.stored_deltas + 1 };
+    apply_report(next, report);
+    let stored = if stored_deltas >= COMPACT_AFTER {
+        next.stored_deltas = 0;
+        Stored {
+            snapshot: true,
+            zstd: true,
+            body: compacted(sensor_id, next)?,
+        }
+    } else {
+        next.stored_deltas = stored_deltas;
+        Stored {
+            snapshot,
+            zstd: body.zstd,
+            body: body.bytes.to_vec(),
+        }
+    };
+    let job = Job {
+        sensor_id: sensor_id.to_string(),
+        sequence: i64::try_from(sequence).unwrap_or(i64::MAX),
+        snapshot_received: snapshot,
+        stored,
+        collected_at,
+        visibility: match visibility {
+            Visibility::Host => "host",
+            Visibility::ContainerOnly => "container_only",
+        },
+    };
+    if let Err(err) = Writer::write(permit, job).await {
+        // Memory is ahead of the store: drop this sensor's state so that
+        // its next delta is answered 409 and it sends a snapshot.
+        *Arc::make_mut(&mut state) = SensorState::default();
+        return Err(err);
     }
-    if let Some(host) = report.host {
-        next.host = Some(host);
-    }
-    apply_changes(&mut next.processes, report.processes);
-    apply_changes(&mut next.containers, report.containers);
-    apply_changes(&mut next.images, report.images);
-    apply_changes(&mut next.connections, report.connections);
-    next.last_sequence = Some(report.sequence);
-    next.collected_at_ms = report.collected_at_ms;
-    next.visibility = Some(report.visibility);
     drop(state);
     topology.announce(super::Change {
         sensor_id: sensor_id.to_string(),
         kind: "report".into(),
-        sequence: Some(report.sequence),
-        snapshot: report.snapshot,
+        sequence: Some(sequence),
+        snapshot,
     });
     Ok(Accepted {
-        accepted_sequence: report.sequence,
+        accepted_sequence: sequence,
     })
 }
 
-fn json<T: Serialize>(value: &T) -> Result<String, StoreError> {
-    serde_json::to_string(value)
+/// The items of a map, borrowed, in the shape of [`Changes`].
+#[derive(Serialize)]
+struct Upserts<'a, T> {
+    upsert: Vec<&'a T>,
+}
+
+fn upserts<T>(items: &BTreeMap<String, T>) -> Upserts<'_, T> {
+    Upserts {
+        upsert: items.values().collect(),
+    }
+}
+
+/// A snapshot [`Report`] of a state, borrowed (same JSON as the wire type).
+#[derive(Serialize)]
+struct SnapshotOf<'a> {
+    protocol: u32,
+    sensor_id: &'a str,
+    sequence: u64,
+    snapshot: bool,
+    collected_at_ms: i64,
+    visibility: Visibility,
+    host: Option<&'a Host>,
+    processes: Upserts<'a, Process>,
+    containers: Upserts<'a, Container>,
+    images: Upserts<'a, Image>,
+    connections: Upserts<'a, Connection>,
+}
+
+/// The state as one zstd-compressed snapshot report.
+fn compacted(sensor_id: &str, state: &SensorState) -> Result<Vec<u8>, StoreError> {
+    let snapshot = SnapshotOf {
+        protocol: PROTOCOL_VERSION,
+        sensor_id,
+        sequence: state.last_sequence.unwrap_or(0),
+        snapshot: true,
+        collected_at_ms: state.collected_at_ms,
+        visibility: state.visibility.unwrap_or(Visibility::Host),
+        host: state.host.as_ref(),
+        processes: upserts(&state.processes),
+        containers: upserts(&state.containers),
+        images: upserts(&state.images),
+        connections: upserts(&state.connections),
+    };
+    let json = serde_json::to_vec(&snapshot)
+        .map_err(|e| StoreError::Query(sqlx::Error::Protocol(e.to_string())))?;
+    zstd::bulk::compress(&json, COMPACT_ZSTD_LEVEL)
         .map_err(|e| StoreError::Query(sqlx::Error::Protocol(e.to_string())))
 }
 
-/// One report's effect on the store, serialized by the request's own task
-/// so the writer only runs SQL.
+/// A stored report.
+struct Stored {
+    snapshot: bool,
+    zstd: bool,
+    body: Vec<u8>,
+}
+
+/// One report's effect on the store.
 struct Job {
     sensor_id: String,
-    snapshot: bool,
-    /// (kind, key) of items gone.
-    removed: Vec<(&'static str, String)>,
-    /// (kind, key, JSON) of items new or changed, one per key.
-    upserted: Vec<(&'static str, String, String)>,
     sequence: i64,
+    /// The sensor sent a snapshot (for `sensor_streams.snapshot_at`).
+    snapshot_received: bool,
+    stored: Stored,
     collected_at: i64,
     visibility: &'static str,
 }
 
-fn rows<T: Keyed + Serialize>(
-    kind: &'static str,
-    changes: &Changes<T>,
-    removed: &mut Vec<(&'static str, String)>,
-    upserted: &mut Vec<(&'static str, String, String)>,
-) -> Result<(), StoreError> {
-    removed.extend(changes.remove.iter().map(|key| (kind, key.clone())));
-    // One row per key (the last wins, as in memory): PostgreSQL refuses a
-    // multi-row upsert touching a row twice.
-    let mut index: HashMap<String, usize> = HashMap::with_capacity(changes.upsert.len());
-    for item in &changes.upsert {
-        let key = item.key();
-        let data = json(item)?;
-        match index.get(&key) {
-            Some(&at) => upserted[at].2 = data,
-            None => {
-                index.insert(key.clone(), upserted.len());
-                upserted.push((kind, key, data));
-            }
-        }
-    }
-    Ok(())
-}
-
-impl Job {
-    fn of(sensor_id: &str, report: &Report) -> Result<Job, StoreError> {
-        let mut removed = Vec::new();
-        let mut upserted = Vec::new();
-        if let Some(host) = &report.host {
-            upserted.push((HOST, String::new(), json(host)?));
-        }
-        rows(PROCESS, &report.processes, &mut removed, &mut upserted)?;
-        rows(CONTAINER, &report.containers, &mut removed, &mut upserted)?;
-        rows(IMAGE, &report.images, &mut removed, &mut upserted)?;
-        rows(CONNECTION, &report.connections, &mut removed, &mut upserted)?;
-        Ok(Job {
-            sensor_id: sensor_id.to_string(),
-            snapshot: report.snapshot,
-            removed,
-            upserted,
-            sequence: i64::try_from(report.sequence).unwrap_or(i64::MAX),
-            collected_at: report.collected_at_ms,
-            visibility: match report.visibility {
-                vedette_model::wire::Visibility::Host => "host",
-                vedette_model::wire::Visibility::ContainerOnly => "container_only",
-            },
-        })
-    }
-}
-
 type Pending = (Job, tokio::sync::oneshot::Sender<Result<(), StoreError>>);
+type Permit<'a> = tokio::sync::mpsc::Permit<'a, Pending>;
 
 /// The task that writes reports to the store, many per transaction.
 pub struct Writer {
@@ -257,15 +317,20 @@ impl Writer {
         Writer { queue }
     }
 
-    /// Writes `job`, returning once it is committed.
-    async fn write(&self, job: Job) -> Result<(), IngestError> {
-        let (done, committed) = tokio::sync::oneshot::channel();
-        self.queue.try_send((job, done)).map_err(|err| match err {
-            tokio::sync::mpsc::error::TrySendError::Full(_) => IngestError::Busy(BUSY_RETRY_SECS),
-            tokio::sync::mpsc::error::TrySendError::Closed(_) => {
+    /// A place in the queue, or `Busy` when it is full.
+    fn reserve(&self) -> Result<Permit<'_>, IngestError> {
+        self.queue.try_reserve().map_err(|err| match err {
+            tokio::sync::mpsc::error::TrySendError::Full(()) => IngestError::Busy(BUSY_RETRY_SECS),
+            tokio::sync::mpsc::error::TrySendError::Closed(()) => {
                 IngestError::Store(StoreError::Query(sqlx::Error::PoolClosed))
             }
-        })?;
+        })
+    }
+
+    /// Writes `job` in its reserved place, returning once it is committed.
+    async fn write(permit: Permit<'_>, job: Job) -> Result<(), IngestError> {
+        let (done, committed) = tokio::sync::oneshot::channel();
+        permit.send((job, done));
         committed
             .await
             .map_err(|_| IngestError::Store(StoreError::Query(sqlx::Error::PoolClosed)))?
@@ -318,60 +383,37 @@ fn placeholders(rows: usize, width: usize, first: usize) -> String {
     text
 }
 
-/// Writes the effect of `jobs` (reports of distinct sensors) in one transaction.
+/// Writes `jobs` (reports of distinct sensors) in one transaction.
 async fn persist(store: &Store, jobs: &[Job]) -> Result<(), StoreError> {
     let mut tx = store.pool().begin().await?;
-    for job in jobs {
-        if job.snapshot {
-            sqlx::query("DELETE FROM topology_items WHERE sensor_id = $1")
-                .bind(&job.sensor_id)
-                .execute(&mut *tx)
-                .await?;
-        }
-        // Removals grouped by kind: one indexed statement per kind.
-        let mut by_kind: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-        for (kind, key) in &job.removed {
-            by_kind.entry(kind).or_default().push(key);
-        }
-        for (kind, keys) in by_kind {
-            for chunk in keys.chunks(ROWS_PER_STATEMENT) {
-                let list: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 3)).collect();
-                let sql = format!(
-                    "DELETE FROM topology_items WHERE sensor_id = $1 AND kind = $2 AND item_key IN ({})",
-                    list.join(", ")
-                );
-                let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
-                    .bind(&job.sensor_id)
-                    .bind(kind);
-                for key in chunk {
-                    query = query.bind(*key);
-                }
-                query.execute(&mut *tx).await?;
-            }
-        }
-    }
-    let upserts: Vec<(&str, &str, &str, &str)> = jobs
-        .iter()
-        .flat_map(|job| {
-            job.upserted.iter().map(|(kind, key, data)| {
-                (job.sensor_id.as_str(), *kind, key.as_str(), data.as_str())
-            })
-        })
-        .collect();
-    for chunk in upserts.chunks(ROWS_PER_STATEMENT) {
-        let sql = format!(
-            "INSERT INTO topology_items (sensor_id, kind, item_key, data) VALUES {} \
-             ON CONFLICT (sensor_id, kind, item_key) DO UPDATE SET data = excluded.data",
-            placeholders(chunk.len(), 4, 1)
-        );
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for (sensor_id, kind, key, data) in chunk {
-            query = query.bind(*sensor_id).bind(*kind).bind(*key).bind(*data);
-        }
-        query.execute(&mut *tx).await?;
+    for job in jobs.iter().filter(|job| job.stored.snapshot) {
+        // A snapshot replaces everything stored for the sensor (including
+        // items stored one per row by earlier versions).
+        sqlx::query("DELETE FROM topology_reports WHERE sensor_id = $1")
+            .bind(&job.sensor_id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM topology_items WHERE sensor_id = $1")
+            .bind(&job.sensor_id)
+            .execute(&mut *tx)
+            .await?;
     }
     let now = now_ms();
-    for chunk in jobs.chunks(ROWS_PER_STATEMENT / 2) {
+    for chunk in jobs.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "INSERT INTO topology_reports (sensor_id, sequence, snapshot, compressed, body) VALUES {}",
+            placeholders(chunk.len(), 5, 1)
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for job in chunk {
+            query = query
+                .bind(&job.sensor_id)
+                .bind(job.sequence)
+                .bind(i64::from(job.stored.snapshot))
+                .bind(i64::from(job.stored.zstd))
+                .bind(job.stored.body.as_slice());
+        }
+        query.execute(&mut *tx).await?;
         let sql = format!(
             "INSERT INTO sensor_streams (sensor_id, last_sequence, snapshot_at, collected_at, visibility) VALUES {} \
              ON CONFLICT (sensor_id) DO UPDATE SET last_sequence = excluded.last_sequence, collected_at = excluded.collected_at, \
@@ -382,7 +424,7 @@ async fn persist(store: &Store, jobs: &[Job]) -> Result<(), StoreError> {
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
         for job in chunk {
             // A delta leaves the time of the last snapshot as it was (0 marks "unchanged").
-            let snapshot_at = if job.snapshot { now } else { 0 };
+            let snapshot_at = if job.snapshot_received { now } else { 0 };
             query = query
                 .bind(&job.sensor_id)
                 .bind(job.sequence)
@@ -403,5 +445,35 @@ async fn persist(store: &Store, jobs: &[Job]) -> Result<(), StoreError> {
         query.execute(&mut *tx).await?;
     }
     tx.commit().await?;
+    Ok(())
+}
+
+/// Replays a sensor's stored reports into `state` (at start).
+pub(crate) async fn replay(
+    store: &Store,
+    sensor_id: &str,
+    state: &mut SensorState,
+) -> Result<(), StoreError> {
+    let rows: Vec<(i64, i64, Vec<u8>)> = sqlx::query_as(
+        "SELECT snapshot, compressed, body FROM topology_reports WHERE sensor_id = $1 ORDER BY sequence",
+    )
+    .bind(sensor_id)
+    .fetch_all(store.pool())
+    .await?;
+    for (snapshot, compressed, body) in rows {
+        match decode(&body, compressed != 0) {
+            Ok(report) => {
+                state.stored_deltas = if snapshot != 0 {
+                    0
+                } else {
+                    state.stored_deltas + 1
+                };
+                apply_report(state, report);
+            }
+            Err(err) => {
+                tracing::warn!(sensor_id, error = %err, "skipping an unreadable stored report");
+            }
+        }
+    }
     Ok(())
 }

@@ -49,6 +49,8 @@ pub struct SensorState {
     pub images: BTreeMap<String, Image>,
     /// Sockets by key.
     pub connections: BTreeMap<String, Connection>,
+    /// Deltas stored since the last stored snapshot.
+    pub stored_deltas: u32,
 }
 
 /// A change to the topology, as the live stream sends it.
@@ -194,6 +196,16 @@ impl Topology {
             if let Err(err) = loaded {
                 tracing::warn!(sensor_id, kind, error = %err, "skipping an unreadable stored topology item");
             }
+        }
+        // Reports stored as received (after any items stored by earlier versions).
+        let with_reports: Vec<String> =
+            sqlx::query_scalar("SELECT DISTINCT sensor_id FROM topology_reports")
+                .fetch_all(store.pool())
+                .await?;
+        for sensor_id in with_reports {
+            let cell = topology.cell(&sensor_id).await;
+            let mut guard = cell.lock().await;
+            ingest::replay(store, &sensor_id, Arc::make_mut(&mut guard)).await?;
         }
         Ok(topology)
     }
