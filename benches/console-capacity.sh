@@ -20,8 +20,12 @@ DURATION="${DURATION:-2m}"
 SIZES=("$@")
 [ ${#SIZES[@]} -gt 0 ] || SIZES=(250 1000 2500 5000)
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/cache/vedette/target}"
-cargo build --release --locked -p vedette >&2
-BIN="$CARGO_TARGET_DIR/release/vedette"
+# VEDETTE_BIN=path uses an already built binary instead of building one.
+BIN="${VEDETTE_BIN:-}"
+if [ -z "$BIN" ]; then
+  cargo build --release --locked -p vedette >&2
+  BIN="$CARGO_TARGET_DIR/release/vedette"
+fi
 TARGET_P99_MS=250
 TARGET_RSS_MB=1536
 CLK_TCK=$(getconf CLK_TCK)

@@ -23,7 +23,7 @@ pub struct DevArgs {
 #[derive(Debug, Subcommand)]
 enum DevCommand {
     /// Drive N virtual sensors (each a realistic, changing host: ~100 processes, 20 containers,
-    /// 200 connections) against a console; print ingest rate and report latency, then check
+    /// ~180 sockets) against a console; print ingest rate and report latency, then check
     /// with an admin login that every sensor is online and nothing was lost.
     SimulateSensors(SimulateArgs),
 }
