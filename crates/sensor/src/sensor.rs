@@ -11,14 +11,13 @@ use std::future::Future;
 use std::time::{Duration, Instant};
 
 use tokio::time::sleep;
-use vedette_model::wire::{Report, Visibility};
+use vedette_model::wire::Visibility;
 
 use crate::collect::{Collectors, CollectorsConfig, Observation};
 use crate::config::SensorConfig;
-use crate::delta::{Baseline, Header};
 use crate::error::SensorError;
-use crate::report::backoff::Backoff;
-use crate::report::{Console, Encoder, SendOutcome, Session, TokenOutcome};
+use crate::report::stream::{Next, ReportStream};
+use crate::report::{Console, SendOutcome, Session, TokenOutcome};
 use crate::state_file::{self, SensorState};
 
 /// A configured sensor.
@@ -34,12 +33,8 @@ struct Reporter {
     visibility: Visibility,
     state: SensorState,
     session: Option<Session>,
-    baseline: Baseline,
-    need_snapshot: bool,
-    last_sequence: u64,
-    backoff: Backoff,
+    stream: ReportStream,
     outage_since: Option<Instant>,
-    encoder: Encoder,
 }
 
 impl Sensor {
@@ -76,20 +71,17 @@ impl Sensor {
         .await;
         let mut observation = Observation::default();
         collectors.collect(&mut observation).await;
-        let encoder = Encoder::new().map_err(|e| SensorError::Config(format!("zstd: {e}")))?;
+        let stream = ReportStream::new(config.tuning.backoff_base, config.tuning.backoff_cap)
+            .map_err(|e| SensorError::Config(format!("zstd: {e}")))?;
         let mut reporter = Reporter {
             console,
             hostname: observation.host.hostname.clone(),
-            backoff: Backoff::new(config.tuning.backoff_base, config.tuning.backoff_cap),
             config,
             visibility,
             state,
             session: None,
-            baseline: Baseline::default(),
-            need_snapshot: true,
-            last_sequence: 0,
+            stream,
             outage_since: None,
-            encoder,
         };
         loop {
             let started = Instant::now();
@@ -131,7 +123,7 @@ impl Reporter {
                 if registering {
                     tracing::info!(sensor_id = %session.sensor_id, "registered with the console");
                     // A new registration starts a new report stream.
-                    self.need_snapshot = true;
+                    self.stream.restart();
                 }
                 if self.state.sensor_id.as_deref() != Some(&session.sensor_id) {
                     self.state.sensor_id = Some(session.sensor_id.clone());
@@ -159,7 +151,7 @@ impl Reporter {
                 }
                 self.session = None;
                 self.mark_outage();
-                let wait = after.unwrap_or_else(|| self.backoff.next_delay());
+                let wait = after.unwrap_or_else(|| self.stream.backoff_delay());
                 tracing::warn!(%detail, retry_in = ?wait, "cannot register with the console");
                 Ok(Some(Some(wait)))
             }
@@ -172,82 +164,59 @@ impl Reporter {
         let Some(session) = self.session.clone() else {
             return Ok(Some(Duration::ZERO));
         };
-        let header = Header {
-            sensor_id: session.sensor_id.clone(),
-            sequence: self.last_sequence + 1,
-            visibility: self.visibility,
-        };
-        let report: Report = if self.need_snapshot {
-            Baseline::snapshot(observation, header)
-        } else {
-            self.baseline.delta(observation, header)
-        };
-        let compressed = self
-            .encoder
-            .encode(&report)
+        let (next, attempt) = self
+            .stream
+            .report(&self.console, &session, self.visibility, observation)
+            .await
             .map_err(|e| SensorError::Config(format!("cannot encode a report: {e}")))?;
-        let size = compressed.len();
-        match self.console.send(&session, compressed).await {
+        let size = attempt.compressed_bytes;
+        match &attempt.outcome {
             SendOutcome::Accepted(sequence) => {
                 if self.outage_since.take().is_some() {
                     tracing::info!("console reachable again");
                 }
                 tracing::debug!(
                     sequence,
-                    snapshot = report.snapshot,
+                    snapshot = attempt.snapshot,
                     bytes = size,
                     "report accepted"
                 );
-                self.baseline.acknowledge(&report);
-                self.last_sequence = sequence.max(report.sequence);
-                self.need_snapshot = false;
-                self.backoff.reset();
-                Ok(None)
             }
             SendOutcome::NeedSnapshot(detail) => {
                 tracing::info!(%detail, "the console asked for a snapshot");
-                let again = self.need_snapshot;
-                self.need_snapshot = true;
-                // A refused snapshot is retried with backoff, not in a tight loop.
-                Ok(Some(if again {
-                    self.backoff.next_delay()
-                } else {
-                    Duration::ZERO
-                }))
             }
-            SendOutcome::SlowDown(after, detail) => {
-                let wait = after.unwrap_or_else(|| self.backoff.next_delay());
-                tracing::info!(%detail, wait = ?wait, "the console asked to slow down");
-                Ok(Some(wait))
+            SendOutcome::SlowDown(status, _, detail) => {
+                tracing::info!(%status, %detail, wait = ?next, "the console asked to slow down");
             }
             SendOutcome::Unauthorized(detail) => {
                 tracing::info!(%detail, "token refused, registering again");
-                self.session = None;
-                Ok(Some(Duration::ZERO))
             }
-            SendOutcome::Forbidden(detail) => Err(SensorError::Refused { detail }),
+            SendOutcome::Forbidden(_) => {}
             SendOutcome::Rejected(status, detail) => {
                 tracing::error!(%status, %detail, bytes = size, "the console refused a report; sending a snapshot next");
-                self.need_snapshot = true;
-                Ok(Some(self.backoff.next_delay()))
             }
             SendOutcome::Unreachable(detail) => {
                 self.mark_outage();
-                let wait = self.backoff.next_delay();
-                tracing::warn!(%detail, retry_in = ?wait, "cannot reach the console");
-                Ok(Some(wait))
+                tracing::warn!(%detail, retry_in = ?next, "cannot reach the console");
             }
+        }
+        match next {
+            Next::Wait(wait) => Ok(wait),
+            Next::Reregister => {
+                self.session = None;
+                Ok(Some(Duration::ZERO))
+            }
+            Next::Refused(detail) => Err(SensorError::Refused { detail }),
         }
     }
 
     /// Notes an outage; a long one collapses the baseline into "send a snapshot".
     fn mark_outage(&mut self) {
         let since = *self.outage_since.get_or_insert_with(Instant::now);
-        if since.elapsed() >= self.config.tuning.snapshot_after_outage && !self.baseline.is_empty()
+        if since.elapsed() >= self.config.tuning.snapshot_after_outage
+            && self.stream.forget_baseline()
         {
             tracing::info!("long outage: a snapshot will be sent when the console is back");
-            self.baseline = Baseline::default();
-            self.need_snapshot = true;
         }
     }
 }

@@ -15,3 +15,5 @@ mod console_tls;
 mod db;
 /// `vedette sensor` against a real console: reports, identity, SIGTERM, fatal stops.
 mod sensor;
+/// `vedette dev simulate-sensors` against a real console: nothing lost.
+mod simulate;

@@ -132,7 +132,7 @@ pub async fn renew(
     request_body(content = String, description = "zstd-compressed JSON report (Content-Encoding: zstd)", content_type = "application/json"),
     responses((status = 202, body = crate::topology::ingest::Accepted), (status = 400, body = super::error::Problem),
               (status = 403, body = super::error::Problem), (status = 409, body = super::error::Problem),
-              (status = 413, body = super::error::Problem)))]
+              (status = 413, body = super::error::Problem), (status = 429, body = super::error::Problem)))]
 pub async fn report(
     State(state): State<AppState>,
     SensorCaller(sensor): SensorCaller,
@@ -154,11 +154,25 @@ pub async fn report(
             });
         }
     };
+    // The body is kept as received: the store keeps reports compressed.
+    let received = ingest::Body {
+        bytes: body.clone(),
+        zstd,
+    };
     let decoded = tokio::task::spawn_blocking(move || ingest::decode(&body, zstd))
         .await
         .map_err(|e| ApiError::Internal(e.into()))?;
     let outcome = match decoded {
-        Ok(report) => ingest::apply(&state.topology, &state.store, &sensor.sensor_id, report).await,
+        Ok(report) => {
+            ingest::apply(
+                &state.topology,
+                &state.store,
+                &sensor.sensor_id,
+                report,
+                received,
+            )
+            .await
+        }
         Err(err) => Err(err),
     };
     match outcome {
@@ -183,6 +197,10 @@ pub async fn report(
             *response.body_mut() = axum::body::Body::from(body.to_string());
             Ok(response)
         }
+        Err(err @ IngestError::Busy(retry_after_secs)) => Err(ApiError::TooManyRequests {
+            detail: err.to_string(),
+            retry_after_secs,
+        }),
         Err(IngestError::Store(err)) => Err(err.into()),
     }
 }

@@ -298,6 +298,10 @@ pub async fn expire_stale(state: &crate::state::AppState) -> Result<(), StoreErr
             .bind(&id)
             .execute(&mut *tx)
             .await?;
+        sqlx::query("DELETE FROM topology_reports WHERE sensor_id = $1")
+            .bind(&id)
+            .execute(&mut *tx)
+            .await?;
         sqlx::query("DELETE FROM sensor_streams WHERE sensor_id = $1")
             .bind(&id)
             .execute(&mut *tx)

@@ -35,6 +35,12 @@ const MIGRATIONS: &[Migration] = &[
         tables: topology_tables,
         indexes: no_indexes,
     },
+    Migration {
+        version: 3,
+        name: "topology: reports stored as received, compacted into snapshots",
+        tables: topology_report_tables,
+        indexes: no_indexes,
+    },
 ];
 
 /// A lock key only Vedette uses ("vedette" in ASCII, as a number).
@@ -182,6 +188,25 @@ fn core_indexes() -> Vec<IndexCreateStatement> {
 
 fn no_indexes() -> Vec<IndexCreateStatement> {
     Vec::new()
+}
+
+fn topology_report_tables() -> Vec<TableCreateStatement> {
+    vec![
+        // Each sensor's last snapshot and the deltas since, as the sensor sent
+        // them (zstd JSON): one row per report instead of one per item, which
+        // is what lets one console ingest thousands of sensors. Replayed at
+        // start; compacted into one snapshot every few dozen deltas.
+        Table::create()
+            .table("topology_reports")
+            .col(text("sensor_id"))
+            .col(int("sequence"))
+            .col(int("snapshot"))
+            .col(int("compressed"))
+            .col(ColumnDef::new("body").blob().not_null().to_owned())
+            .primary_key(Index::create().col("sensor_id").col("sequence"))
+            .foreign_key(&mut cascade_to("topology_reports", "sensor_id", "sensors"))
+            .to_owned(),
+    ]
 }
 
 fn topology_tables() -> Vec<TableCreateStatement> {

@@ -1,11 +1,27 @@
 //! Accepting a sensor's report: decoding with bounds, checking its place in
 //! the sensor's stream, applying it to memory and the store atomically.
+//!
+//! The store keeps each sensor's reports as received (compressed JSON): its
+//! last snapshot and the deltas since, one row per report, replayed at
+//! start. Every [`COMPACT_AFTER`] deltas the sensor's state is written as
+//! one snapshot instead, so replay stays short.
+//!
+//! Writes go through one [`Writer`] task that commits the reports waiting
+//! at that moment in one transaction (group commit) with multi-row
+//! statements: a report is answered only after it is committed, but a
+//! thousand concurrent reports cost a few transactions instead of a
+//! thousand. Its queue is bounded; when full, reports are refused with 429
+//! and `Retry-After` (before anything changes), which sensors honour.
 
 use std::collections::BTreeMap;
 use std::io::Read;
+use std::sync::Arc;
 
 use serde::Serialize;
-use vedette_model::wire::{Changes, Keyed, MAX_REPORT_BYTES, PROTOCOL_VERSION, Report};
+use vedette_model::wire::{
+    Changes, Connection, Container, Host, Image, Keyed, MAX_REPORT_BYTES, PROTOCOL_VERSION,
+    Process, Report, Visibility,
+};
 
 use super::{SensorState, Topology};
 use crate::store::sql::now_ms;
@@ -42,6 +58,9 @@ pub enum IngestError {
     /// The report does not follow the last accepted one: send a snapshot.
     #[error("{0}; send a snapshot")]
     NeedSnapshot(String),
+    /// The store writer's queue is full: retry after this many seconds.
+    #[error("the console is busy storing reports; retry in {0} s")]
+    Busy(u64),
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -82,13 +101,52 @@ pub fn decode(body: &[u8], zstd_encoded: bool) -> Result<Report, IngestError> {
     Ok(report)
 }
 
-fn apply_changes<T: Keyed + Clone>(items: &mut BTreeMap<String, T>, changes: &Changes<T>) {
+/// Deltas stored after a snapshot before the state is compacted into one.
+pub const COMPACT_AFTER: u32 = 30;
+/// Reports waiting to be written at most; beyond, sensors are asked to retry.
+const QUEUE: usize = 4096;
+/// Reports committed in one transaction at most.
+const MAX_BATCH: usize = 512;
+/// Rows per multi-row statement (well under SQLite's and PostgreSQL's bind limits).
+const ROWS_PER_STATEMENT: usize = 100;
+/// What a refused report is told to wait.
+const BUSY_RETRY_SECS: u64 = 5;
+/// zstd level of compacted snapshots: fast.
+const COMPACT_ZSTD_LEVEL: i32 = 1;
+
+/// A report's body as received, stored as is.
+#[derive(Debug, Clone)]
+pub struct Body {
+    /// The bytes.
+    pub bytes: axum::body::Bytes,
+    /// True when zstd-compressed.
+    pub zstd: bool,
+}
+
+fn apply_changes<T: Keyed>(items: &mut BTreeMap<String, T>, changes: Changes<T>) {
     for key in &changes.remove {
         items.remove(key);
     }
-    for item in &changes.upsert {
-        items.insert(item.key(), item.clone());
+    for item in changes.upsert {
+        items.insert(item.key(), item);
     }
+}
+
+/// Applies an accepted report to a sensor's state (also used to replay stored reports).
+pub(crate) fn apply_report(state: &mut SensorState, report: Report) {
+    if report.snapshot {
+        *state = SensorState::default();
+    }
+    if let Some(host) = report.host {
+        state.host = Some(host);
+    }
+    apply_changes(&mut state.processes, report.processes);
+    apply_changes(&mut state.containers, report.containers);
+    apply_changes(&mut state.images, report.images);
+    apply_changes(&mut state.connections, report.connections);
+    state.last_sequence = Some(report.sequence);
+    state.collected_at_ms = report.collected_at_ms;
+    state.visibility = Some(report.visibility);
 }
 
 /// Applies a report of `sensor_id` (authenticated by its token).
@@ -97,6 +155,7 @@ pub async fn apply(
     store: &Store,
     sensor_id: &str,
     report: Report,
+    body: Body,
 ) -> Result<Accepted, IngestError> {
     if report.sensor_id != sensor_id {
         return Err(IngestError::WrongSensor {
@@ -124,117 +183,297 @@ pub async fn apply(
             Some(_) => {}
         }
     }
-    let mut next = if report.snapshot {
-        SensorState::default()
+    // A place in the write queue first: a busy console refuses before changing anything.
+    let permit = topology.writer(store).await.reserve()?;
+    let (snapshot, sequence) = (report.snapshot, report.sequence);
+    let (collected_at, visibility) = (report.collected_at_ms, report.visibility);
+    let next = Arc::make_mut(&mut state);
+    let stored_deltas = if snapshot { 0 } else { next.stored_deltas + 1 };
+    apply_report(next, report);
+    let stored = if stored_deltas >= COMPACT_AFTER {
+        next.stored_deltas = 0;
+        Stored {
+            snapshot: true,
+            zstd: true,
+            body: compacted(sensor_id, next)?,
+        }
     } else {
-        state.clone()
+        next.stored_deltas = stored_deltas;
+        Stored {
+            snapshot,
+            zstd: body.zstd,
+            body: body.bytes.to_vec(),
+        }
     };
-    if let Some(host) = &report.host {
-        next.host = Some(host.clone());
+    let job = Job {
+        sensor_id: sensor_id.to_string(),
+        sequence: i64::try_from(sequence).unwrap_or(i64::MAX),
+        snapshot_received: snapshot,
+        stored,
+        collected_at,
+        visibility: match visibility {
+            Visibility::Host => "host",
+            Visibility::ContainerOnly => "container_only",
+        },
+    };
+    if let Err(err) = Writer::write(permit, job).await {
+        // Memory is ahead of the store: drop this sensor's state so that
+        // its next delta is answered 409 and it sends a snapshot.
+        *Arc::make_mut(&mut state) = SensorState::default();
+        return Err(err);
     }
-    apply_changes(&mut next.processes, &report.processes);
-    apply_changes(&mut next.containers, &report.containers);
-    apply_changes(&mut next.images, &report.images);
-    apply_changes(&mut next.connections, &report.connections);
-    next.last_sequence = Some(report.sequence);
-    next.collected_at_ms = report.collected_at_ms;
-    next.visibility = Some(report.visibility);
-    persist(store, sensor_id, &report).await?;
-    *state = next;
+    drop(state);
     topology.announce(super::Change {
         sensor_id: sensor_id.to_string(),
         kind: "report".into(),
-        sequence: Some(report.sequence),
-        snapshot: report.snapshot,
+        sequence: Some(sequence),
+        snapshot,
     });
     Ok(Accepted {
-        accepted_sequence: report.sequence,
+        accepted_sequence: sequence,
     })
 }
 
-fn json<T: Serialize>(value: &T) -> Result<String, StoreError> {
-    serde_json::to_string(value)
+/// The items of a map, borrowed, in the shape of [`Changes`].
+#[derive(Serialize)]
+struct Upserts<'a, T> {
+    upsert: Vec<&'a T>,
+}
+
+fn upserts<T>(items: &BTreeMap<String, T>) -> Upserts<'_, T> {
+    Upserts {
+        upsert: items.values().collect(),
+    }
+}
+
+/// A snapshot [`Report`] of a state, borrowed (same JSON as the wire type).
+#[derive(Serialize)]
+struct SnapshotOf<'a> {
+    protocol: u32,
+    sensor_id: &'a str,
+    sequence: u64,
+    snapshot: bool,
+    collected_at_ms: i64,
+    visibility: Visibility,
+    host: Option<&'a Host>,
+    processes: Upserts<'a, Process>,
+    containers: Upserts<'a, Container>,
+    images: Upserts<'a, Image>,
+    connections: Upserts<'a, Connection>,
+}
+
+/// The state as one zstd-compressed snapshot report.
+fn compacted(sensor_id: &str, state: &SensorState) -> Result<Vec<u8>, StoreError> {
+    let snapshot = SnapshotOf {
+        protocol: PROTOCOL_VERSION,
+        sensor_id,
+        sequence: state.last_sequence.unwrap_or(0),
+        snapshot: true,
+        collected_at_ms: state.collected_at_ms,
+        visibility: state.visibility.unwrap_or(Visibility::Host),
+        host: state.host.as_ref(),
+        processes: upserts(&state.processes),
+        containers: upserts(&state.containers),
+        images: upserts(&state.images),
+        connections: upserts(&state.connections),
+    };
+    let json = serde_json::to_vec(&snapshot)
+        .map_err(|e| StoreError::Query(sqlx::Error::Protocol(e.to_string())))?;
+    zstd::bulk::compress(&json, COMPACT_ZSTD_LEVEL)
         .map_err(|e| StoreError::Query(sqlx::Error::Protocol(e.to_string())))
 }
 
-async fn upsert_items<T: Keyed + Serialize>(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    sensor_id: &str,
-    kind: &str,
-    changes: &Changes<T>,
-) -> Result<(), StoreError> {
-    for key in &changes.remove {
-        sqlx::query(
-            "DELETE FROM topology_items WHERE sensor_id = $1 AND kind = $2 AND item_key = $3",
-        )
-        .bind(sensor_id)
-        .bind(kind)
-        .bind(key)
-        .execute(&mut **tx)
-        .await?;
-    }
-    for item in &changes.upsert {
-        sqlx::query(
-            "INSERT INTO topology_items (sensor_id, kind, item_key, data) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT (sensor_id, kind, item_key) DO UPDATE SET data = excluded.data",
-        )
-        .bind(sensor_id)
-        .bind(kind)
-        .bind(item.key())
-        .bind(json(item)?)
-        .execute(&mut **tx)
-        .await?;
-    }
-    Ok(())
+/// A stored report.
+struct Stored {
+    snapshot: bool,
+    zstd: bool,
+    body: Vec<u8>,
 }
 
-/// Writes a report's effect in one transaction.
-async fn persist(store: &Store, sensor_id: &str, report: &Report) -> Result<(), StoreError> {
+/// One report's effect on the store.
+struct Job {
+    sensor_id: String,
+    sequence: i64,
+    /// The sensor sent a snapshot (for `sensor_streams.snapshot_at`).
+    snapshot_received: bool,
+    stored: Stored,
+    collected_at: i64,
+    visibility: &'static str,
+}
+
+type Pending = (Job, tokio::sync::oneshot::Sender<Result<(), StoreError>>);
+type Permit<'a> = tokio::sync::mpsc::Permit<'a, Pending>;
+
+/// The task that writes reports to the store, many per transaction.
+pub struct Writer {
+    queue: tokio::sync::mpsc::Sender<Pending>,
+}
+
+impl Writer {
+    /// Starts the writer task on `store`; it ends when the writer is dropped.
+    pub fn start(store: Store) -> Writer {
+        let (queue, jobs) = tokio::sync::mpsc::channel(QUEUE);
+        tokio::spawn(run(store, jobs));
+        Writer { queue }
+    }
+
+    /// A place in the queue, or `Busy` when it is full.
+    fn reserve(&self) -> Result<Permit<'_>, IngestError> {
+        self.queue.try_reserve().map_err(|err| match err {
+            tokio::sync::mpsc::error::TrySendError::Full(()) => IngestError::Busy(BUSY_RETRY_SECS),
+            tokio::sync::mpsc::error::TrySendError::Closed(()) => {
+                IngestError::Store(StoreError::Query(sqlx::Error::PoolClosed))
+            }
+        })
+    }
+
+    /// Writes `job` in its reserved place, returning once it is committed.
+    async fn write(permit: Permit<'_>, job: Job) -> Result<(), IngestError> {
+        let (done, committed) = tokio::sync::oneshot::channel();
+        permit.send((job, done));
+        committed
+            .await
+            .map_err(|_| IngestError::Store(StoreError::Query(sqlx::Error::PoolClosed)))?
+            .map_err(IngestError::Store)
+    }
+}
+
+async fn run(store: Store, mut jobs: tokio::sync::mpsc::Receiver<Pending>) {
+    let mut batch: Vec<Pending> = Vec::with_capacity(MAX_BATCH);
+    while jobs.recv_many(&mut batch, MAX_BATCH).await > 0 {
+        let (work, waiters): (Vec<Job>, Vec<_>) = batch.drain(..).unzip();
+        let started = std::time::Instant::now();
+        match persist(&store, &work).await {
+            Ok(()) => {
+                for waiter in waiters {
+                    let _ = waiter.send(Ok(()));
+                }
+            }
+            Err(err) => {
+                // One bad report must not fail the others: write each alone.
+                tracing::warn!(error = %err, reports = work.len(), "a batch of reports failed; writing them one by one");
+                for (job, waiter) in work.iter().zip(waiters) {
+                    let _ = waiter.send(persist(&store, std::slice::from_ref(job)).await);
+                }
+            }
+        }
+        metrics::histogram!("vedette_topology_batch_seconds")
+            .record(started.elapsed().as_secs_f64());
+        metrics::histogram!("vedette_topology_batch_reports").record(work.len() as f64);
+    }
+}
+
+/// `($1, $2, …)` groups for `rows` rows of `width` binds from `first`.
+fn placeholders(rows: usize, width: usize, first: usize) -> String {
+    let mut text = String::with_capacity(rows * width * 5);
+    for row in 0..rows {
+        if row > 0 {
+            text.push_str(", ");
+        }
+        text.push('(');
+        for column in 0..width {
+            if column > 0 {
+                text.push_str(", ");
+            }
+            text.push('$');
+            text.push_str(&(first + row * width + column).to_string());
+        }
+        text.push(')');
+    }
+    text
+}
+
+/// Writes `jobs` (reports of distinct sensors) in one transaction.
+async fn persist(store: &Store, jobs: &[Job]) -> Result<(), StoreError> {
     let mut tx = store.pool().begin().await?;
-    if report.snapshot {
+    for job in jobs.iter().filter(|job| job.stored.snapshot) {
+        // A snapshot replaces everything stored for the sensor (including
+        // items stored one per row by earlier versions).
+        sqlx::query("DELETE FROM topology_reports WHERE sensor_id = $1")
+            .bind(&job.sensor_id)
+            .execute(&mut *tx)
+            .await?;
         sqlx::query("DELETE FROM topology_items WHERE sensor_id = $1")
-            .bind(sensor_id)
+            .bind(&job.sensor_id)
             .execute(&mut *tx)
             .await?;
     }
-    if let Some(host) = &report.host {
-        sqlx::query(
-            "INSERT INTO topology_items (sensor_id, kind, item_key, data) VALUES ($1, $2, '', $3) \
-             ON CONFLICT (sensor_id, kind, item_key) DO UPDATE SET data = excluded.data",
-        )
-        .bind(sensor_id)
-        .bind(HOST)
-        .bind(json(host)?)
-        .execute(&mut *tx)
-        .await?;
-    }
-    upsert_items(&mut tx, sensor_id, PROCESS, &report.processes).await?;
-    upsert_items(&mut tx, sensor_id, CONTAINER, &report.containers).await?;
-    upsert_items(&mut tx, sensor_id, IMAGE, &report.images).await?;
-    upsert_items(&mut tx, sensor_id, CONNECTION, &report.connections).await?;
     let now = now_ms();
-    let visibility = match report.visibility {
-        vedette_model::wire::Visibility::Host => "host",
-        vedette_model::wire::Visibility::ContainerOnly => "container_only",
-    };
-    sqlx::query(
-        "INSERT INTO sensor_streams (sensor_id, last_sequence, snapshot_at, collected_at, visibility) VALUES ($1, $2, $3, $4, $5) \
-         ON CONFLICT (sensor_id) DO UPDATE SET last_sequence = excluded.last_sequence, collected_at = excluded.collected_at, \
-         visibility = excluded.visibility, snapshot_at = CASE WHEN $6 = 1 THEN excluded.snapshot_at ELSE sensor_streams.snapshot_at END",
+    for chunk in jobs.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "INSERT INTO topology_reports (sensor_id, sequence, snapshot, compressed, body) VALUES {}",
+            placeholders(chunk.len(), 5, 1)
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for job in chunk {
+            query = query
+                .bind(&job.sensor_id)
+                .bind(job.sequence)
+                .bind(i64::from(job.stored.snapshot))
+                .bind(i64::from(job.stored.zstd))
+                .bind(job.stored.body.as_slice());
+        }
+        query.execute(&mut *tx).await?;
+        let sql = format!(
+            "INSERT INTO sensor_streams (sensor_id, last_sequence, snapshot_at, collected_at, visibility) VALUES {} \
+             ON CONFLICT (sensor_id) DO UPDATE SET last_sequence = excluded.last_sequence, collected_at = excluded.collected_at, \
+             visibility = excluded.visibility, \
+             snapshot_at = CASE WHEN excluded.snapshot_at > 0 THEN excluded.snapshot_at ELSE sensor_streams.snapshot_at END",
+            placeholders(chunk.len(), 5, 1)
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for job in chunk {
+            // A delta leaves the time of the last snapshot as it was (0 marks "unchanged").
+            let snapshot_at = if job.snapshot_received { now } else { 0 };
+            query = query
+                .bind(&job.sensor_id)
+                .bind(job.sequence)
+                .bind(snapshot_at)
+                .bind(job.collected_at)
+                .bind(job.visibility);
+        }
+        query.execute(&mut *tx).await?;
+        let list: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
+        let sql = format!(
+            "UPDATE sensors SET last_seen_at = $1 WHERE id IN ({})",
+            list.join(", ")
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(now);
+        for job in chunk {
+            query = query.bind(&job.sensor_id);
+        }
+        query.execute(&mut *tx).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Replays a sensor's stored reports into `state` (at start).
+pub(crate) async fn replay(
+    store: &Store,
+    sensor_id: &str,
+    state: &mut SensorState,
+) -> Result<(), StoreError> {
+    let rows: Vec<(i64, i64, Vec<u8>)> = sqlx::query_as(
+        "SELECT snapshot, compressed, body FROM topology_reports WHERE sensor_id = $1 ORDER BY sequence",
     )
     .bind(sensor_id)
-    .bind(i64::try_from(report.sequence).unwrap_or(i64::MAX))
-    .bind(now)
-    .bind(report.collected_at_ms)
-    .bind(visibility)
-    .bind(i64::from(report.snapshot))
-    .execute(&mut *tx)
+    .fetch_all(store.pool())
     .await?;
-    sqlx::query("UPDATE sensors SET last_seen_at = $1 WHERE id = $2")
-        .bind(now)
-        .bind(sensor_id)
-        .execute(&mut *tx)
-        .await?;
-    tx.commit().await?;
+    for (snapshot, compressed, body) in rows {
+        match decode(&body, compressed != 0) {
+            Ok(report) => {
+                state.stored_deltas = if snapshot != 0 {
+                    0
+                } else {
+                    state.stored_deltas + 1
+                };
+                apply_report(state, report);
+            }
+            Err(err) => {
+                tracing::warn!(sensor_id, error = %err, "skipping an unreadable stored report");
+            }
+        }
+    }
     Ok(())
 }

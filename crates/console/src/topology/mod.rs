@@ -9,7 +9,15 @@
 //!
 //! Architecture invariant: the store is the source of truth; the in-memory
 //! state is a cache of it rebuilt at start, so a console restart loses
-//! nothing and sensors continue their delta streams.
+//! nothing and sensors continue their delta streams. A report is answered
+//! only once its transaction committed; concurrent reports share one
+//! transaction ([`ingest`]'s group commit), which is what lets one console
+//! take thousands of sensors.
+//!
+//! Each sensor's state sits behind an [`Arc`]: views take a consistent copy
+//! of the whole fleet by cloning pointers, and a report changes its sensor's
+//! state in place unless a view still holds it (then that sensor's state
+//! alone is copied).
 
 pub mod graph;
 pub mod ingest;
@@ -41,6 +49,8 @@ pub struct SensorState {
     pub images: BTreeMap<String, Image>,
     /// Sockets by key.
     pub connections: BTreeMap<String, Connection>,
+    /// Deltas stored since the last stored snapshot.
+    pub stored_deltas: u32,
 }
 
 /// A change to the topology, as the live stream sends it.
@@ -57,14 +67,21 @@ pub struct Change {
     pub snapshot: bool,
 }
 
+/// Every sensor's state at one moment, sorted by sensor id, as views take it.
+pub type States = [(String, Arc<SensorState>)];
+
+/// One sensor's state cell.
+type Cell = Arc<Mutex<Arc<SensorState>>>;
+
 /// How many changes a slow stream reader may lag behind before it is told to resync.
 const CHANGE_BUFFER: usize = 1024;
 
 /// Every sensor's state, each behind its own lock so that reports from
 /// different sensors are applied in parallel and one sensor's reports in order.
 pub struct Topology {
-    sensors: RwLock<HashMap<String, Arc<Mutex<SensorState>>>>,
+    sensors: RwLock<HashMap<String, Cell>>,
     changes: tokio::sync::broadcast::Sender<Change>,
+    writer: tokio::sync::OnceCell<ingest::Writer>,
 }
 
 impl Default for Topology {
@@ -72,6 +89,7 @@ impl Default for Topology {
         Topology {
             sensors: RwLock::default(),
             changes: tokio::sync::broadcast::channel(CHANGE_BUFFER).0,
+            writer: tokio::sync::OnceCell::new(),
         }
     }
 }
@@ -82,13 +100,20 @@ impl Topology {
         self.changes.subscribe()
     }
 
+    /// The store writer shared by every report (started on first use).
+    async fn writer(&self, store: &Store) -> &ingest::Writer {
+        self.writer
+            .get_or_init(|| async { ingest::Writer::start(store.clone()) })
+            .await
+    }
+
     /// Announces a change to subscribers (none listening is fine).
     pub fn announce(&self, change: Change) {
         let _ = self.changes.send(change);
     }
 
     /// The state cell of a sensor, created empty if new.
-    pub async fn cell(&self, sensor_id: &str) -> Arc<Mutex<SensorState>> {
+    pub async fn cell(&self, sensor_id: &str) -> Arc<Mutex<Arc<SensorState>>> {
         if let Some(cell) = self.sensors.read().await.get(sensor_id) {
             return cell.clone();
         }
@@ -112,8 +137,8 @@ impl Topology {
     }
 
     /// A consistent copy of every sensor's state, for building views.
-    pub async fn snapshot(&self) -> Vec<(String, SensorState)> {
-        let cells: Vec<(String, Arc<Mutex<SensorState>>)> = self
+    pub async fn snapshot(&self) -> Vec<(String, Arc<SensorState>)> {
+        let cells: Vec<(String, Cell)> = self
             .sensors
             .read()
             .await
@@ -138,7 +163,8 @@ impl Topology {
         .await?;
         for (sensor_id, last_sequence, collected_at, visibility) in streams {
             let cell = topology.cell(&sensor_id).await;
-            let mut state = cell.lock().await;
+            let mut guard = cell.lock().await;
+            let state = Arc::make_mut(&mut guard);
             state.last_sequence = u64::try_from(last_sequence).ok();
             state.collected_at_ms = collected_at;
             state.visibility = serde_json::from_value(serde_json::Value::String(visibility)).ok();
@@ -149,7 +175,8 @@ impl Topology {
                 .await?;
         for (sensor_id, kind, key, data) in items {
             let cell = topology.cell(&sensor_id).await;
-            let mut state = cell.lock().await;
+            let mut guard = cell.lock().await;
+            let state = Arc::make_mut(&mut guard);
             let loaded = match kind.as_str() {
                 ingest::HOST => serde_json::from_str(&data).map(|h| state.host = Some(h)),
                 ingest::PROCESS => serde_json::from_str(&data).map(|p| {
@@ -169,6 +196,16 @@ impl Topology {
             if let Err(err) = loaded {
                 tracing::warn!(sensor_id, kind, error = %err, "skipping an unreadable stored topology item");
             }
+        }
+        // Reports stored as received (after any items stored by earlier versions).
+        let with_reports: Vec<String> =
+            sqlx::query_scalar("SELECT DISTINCT sensor_id FROM topology_reports")
+                .fetch_all(store.pool())
+                .await?;
+        for sensor_id in with_reports {
+            let cell = topology.cell(&sensor_id).await;
+            let mut guard = cell.lock().await;
+            ingest::replay(store, &sensor_id, Arc::make_mut(&mut guard)).await?;
         }
         Ok(topology)
     }

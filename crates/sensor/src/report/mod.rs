@@ -3,6 +3,7 @@
 //! an outcome the sensor loop acts on; nothing here sleeps or retries.
 
 pub mod backoff;
+pub mod stream;
 
 use std::time::{Duration, Instant};
 
@@ -58,8 +59,8 @@ pub enum SendOutcome {
     Accepted(u64),
     /// 409: the console needs a snapshot.
     NeedSnapshot(String),
-    /// 429/503: slow down (after the delay when given).
-    SlowDown(Option<Duration>, String),
+    /// 429/503 (or another server error): slow down (after the delay when given).
+    SlowDown(StatusCode, Option<Duration>, String),
     /// 401: the token is no longer valid; register again.
     Unauthorized(String),
     /// 403: the sensor id does not match the token, or the sensor is disabled.
@@ -204,11 +205,13 @@ impl Console {
             // 409 comes with `need_snapshot: true`; any conflict is answered with a snapshot.
             StatusCode::CONFLICT => SendOutcome::NeedSnapshot(detail),
             StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE => {
-                SendOutcome::SlowDown(retry_after, detail)
+                SendOutcome::SlowDown(status, retry_after, detail)
             }
             StatusCode::UNAUTHORIZED => SendOutcome::Unauthorized(detail),
             StatusCode::FORBIDDEN => SendOutcome::Forbidden(detail),
-            status if status.is_server_error() => SendOutcome::SlowDown(retry_after, detail),
+            status if status.is_server_error() => {
+                SendOutcome::SlowDown(status, retry_after, detail)
+            }
             status => SendOutcome::Rejected(status, detail),
         }
     }

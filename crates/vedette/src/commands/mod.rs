@@ -2,6 +2,7 @@
 
 mod console;
 mod db;
+mod dev;
 mod sensor;
 
 use clap::{Subcommand, ValueEnum};
@@ -26,6 +27,9 @@ pub enum Command {
     Sensor(sensor::SensorArgs),
     /// Build, sign, update, import and inspect the vulnerability DB.
     Db(db::DbArgs),
+    /// Developer tools: the sensor fleet simulator for capacity tests.
+    #[command(hide = true)]
+    Dev(dev::DevArgs),
 }
 
 /// Sets up `tracing` on standard error.
@@ -47,5 +51,6 @@ pub async fn run(command: Command) -> anyhow::Result<()> {
         Command::Console(args) => console::run(args).await,
         Command::Sensor(args) => sensor::run(args).await,
         Command::Db(args) => db::run(args).await,
+        Command::Dev(args) => dev::run(args).await,
     }
 }
