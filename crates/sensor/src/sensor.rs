@@ -38,6 +38,8 @@ struct Reporter {
     need_snapshot: bool,
     last_sequence: u64,
     backoff: Backoff,
+    /// Backoff while the console cannot be reached, capped at the interval.
+    reconnect: Backoff,
     outage_since: Option<Instant>,
     encoder: Encoder,
 }
@@ -81,6 +83,13 @@ impl Sensor {
             console,
             hostname: observation.host.hostname.clone(),
             backoff: Backoff::new(config.tuning.backoff_base, config.tuning.backoff_cap),
+            // Retrying an unreachable console once per interval is no more
+            // than reporting does, and it brings the map back within one
+            // interval of the console's return (a restart, an upgrade).
+            reconnect: Backoff::new(
+                config.tuning.backoff_base,
+                config.tuning.backoff_cap.min(config.interval),
+            ),
             config,
             visibility,
             state,
@@ -159,7 +168,7 @@ impl Reporter {
                 }
                 self.session = None;
                 self.mark_outage();
-                let wait = after.unwrap_or_else(|| self.backoff.next_delay());
+                let wait = after.unwrap_or_else(|| self.reconnect.next_delay());
                 tracing::warn!(%detail, retry_in = ?wait, "cannot register with the console");
                 Ok(Some(Some(wait)))
             }
@@ -202,6 +211,7 @@ impl Reporter {
                 self.last_sequence = sequence.max(report.sequence);
                 self.need_snapshot = false;
                 self.backoff.reset();
+                self.reconnect.reset();
                 Ok(None)
             }
             SendOutcome::NeedSnapshot(detail) => {
@@ -233,7 +243,7 @@ impl Reporter {
             }
             SendOutcome::Unreachable(detail) => {
                 self.mark_outage();
-                let wait = self.backoff.next_delay();
+                let wait = self.reconnect.next_delay();
                 tracing::warn!(%detail, retry_in = ?wait, "cannot reach the console");
                 Ok(Some(wait))
             }

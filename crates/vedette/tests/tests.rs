@@ -4,8 +4,12 @@
 // Test code fails by panicking; unwrap is the plainest way to say so.
 #![allow(clippy::unwrap_used)]
 
+/// The real Docker Engine: the test image, containers cleaned up on drop.
+mod docker;
 /// Starting and stopping console processes.
 mod process;
+/// Starting sensor processes; the sensors API.
+mod sensor_process;
 
 /// SIGKILL during writes, graceful SIGTERM, shell commands.
 mod console_lifecycle;
@@ -15,3 +19,5 @@ mod console_tls;
 mod db;
 /// `vedette sensor` against a real console: reports, identity, SIGTERM, fatal stops.
 mod sensor;
+/// Sensor, console and real containers together: the live topology end to end, console restarts.
+mod topology_e2e;
