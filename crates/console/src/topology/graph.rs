@@ -190,7 +190,10 @@ impl<'a> Indexes<'a> {
                 }
             }
             for container in state.containers.values() {
-                for network in &container.networks {
+                // Docker keeps an exited container's last address, which a
+                // running container may have been given since.
+                let live = matches!(container.state.as_str(), "running" | "paused");
+                for network in container.networks.iter().filter(|_| live) {
                     if let Some(ip) = network
                         .ip
                         .as_deref()
@@ -683,7 +686,11 @@ mod tests {
             }),
             ..Default::default()
         };
+        // Sorts after "server": inserted last, it would win without the state check.
+        let mut exited = container("stale", "172.17.0.2", 400);
+        exited.state = "exited".into();
         for c in [
+            exited,
             container("server", "172.17.0.2", 100),
             container("decoy", "172.17.0.3", 200),
             container("client", "172.17.0.4", 300),
