@@ -33,8 +33,9 @@ esac
 [ "$SECONDS_TOTAL" -ge 60 ] || { echo "DURATION must be at least 1m (steady state starts after the first minute)" >&2; exit 2; }
 [ "$CONTAINERS" -ge 4 ] || { echo "CONTAINERS must be at least 4" >&2; exit 2; }
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/cache/vedette/target}"
-cargo build --release --locked -p vedette >&2
-BIN="$CARGO_TARGET_DIR/release/vedette"
+# VEDETTE_BIN=path measures that binary instead of building the release one.
+BIN="${VEDETTE_BIN:-$CARGO_TARGET_DIR/release/vedette}"
+[ -n "${VEDETTE_BIN:-}" ] || cargo build --release --locked -p vedette >&2
 bash crates/sensor/tests/prepare.sh >&2
 
 IMAGE=vedette-sensor-test:busybox
@@ -59,6 +60,7 @@ cleanup() {
   rm -rf "$WORK"
 }
 trap cleanup EXIT
+trap 'exit 143' INT TERM
 
 "$BIN" console --data-dir "$WORK/data" --listen 127.0.0.1:0 --metrics-listen off --log warn \
   >"$WORK/console.out" 2>"$WORK/console.err" &
