@@ -71,8 +71,14 @@ impl Sensor {
         .await;
         let mut observation = Observation::default();
         collectors.collect(&mut observation).await;
-        let stream = ReportStream::new(config.tuning.backoff_base, config.tuning.backoff_cap)
-            .map_err(|e| SensorError::Config(format!("zstd: {e}")))?;
+        // Backoff is capped at the interval: retrying an unreachable console once per
+        // interval is no more than reporting does, and it brings the map back within one
+        // interval of the console's return (a restart, an upgrade).
+        let stream = ReportStream::new(
+            config.tuning.backoff_base,
+            config.tuning.backoff_cap.min(config.interval),
+        )
+        .map_err(|e| SensorError::Config(format!("zstd: {e}")))?;
         let mut reporter = Reporter {
             console,
             hostname: observation.host.hostname.clone(),

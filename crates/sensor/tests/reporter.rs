@@ -269,6 +269,38 @@ async fn backs_off_while_the_console_is_down_and_resumes_alone() {
 }
 
 #[tokio::test]
+async fn after_an_outage_the_console_hears_again_within_one_interval() {
+    let console = TestConsole::start(KEY).await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = config(&console, KEY, &dir.path().join("s.json"));
+    // A backoff that alone would wait up to a minute between attempts.
+    config.interval = Duration::from_millis(500);
+    config.tuning.backoff_cap = Duration::from_secs(60);
+    let sensor = start(config);
+    console
+        .wait_for("a report", WAIT, |s| !s.reports.is_empty())
+        .await;
+    console.set_down(true);
+    // Long enough for an uncapped backoff from 100 ms to pass 3 s.
+    tokio::time::sleep(Duration::from_secs(6)).await;
+    let reports_before = console.state().reports.len();
+    console.set_down(false);
+    let up_at = Instant::now();
+    console
+        .wait_for("a report after the outage", WAIT, |s| {
+            s.reports[reports_before..].iter().any(|r| r.status == 202)
+        })
+        .await;
+    let back_in = up_at.elapsed();
+    sensor.stop().await.unwrap();
+    // Retries while down are never further apart than the interval.
+    assert!(
+        back_in < Duration::from_millis(500 + 400),
+        "first report {back_in:?} after the console came back"
+    );
+}
+
+#[tokio::test]
 async fn a_long_outage_collapses_into_a_snapshot() {
     let console = TestConsole::start(KEY).await;
     let dir = tempfile::tempdir().unwrap();

@@ -24,13 +24,22 @@ pub struct Console {
 impl Console {
     /// Starts `vedette console` on a free loopback port with `data_dir`.
     pub fn start(data_dir: &Path, extra: &[&str]) -> Console {
+        Console::start_on(data_dir, "127.0.0.1:0", extra)
+    }
+
+    /// Starts `vedette console` listening on `listen` with `data_dir`.
+    pub fn start_on(data_dir: &Path, listen: &str, extra: &[&str]) -> Console {
         let stderr_path = data_dir.with_extension("stderr.log");
-        let stderr = std::fs::File::create(&stderr_path).expect("stderr log");
+        let stderr = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&stderr_path)
+            .expect("stderr log");
         let mut child = Command::new(BIN)
             .args([
                 "console",
                 "--listen",
-                "127.0.0.1:0",
+                listen,
                 "--metrics-listen",
                 "off",
                 "--data-dir",

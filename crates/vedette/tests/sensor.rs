@@ -3,99 +3,12 @@
 //! across a restart, stops cleanly on SIGTERM, and stops with a clear
 //! message on a wrong key, a disabled sensor, or no way to trust the console.
 
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
+use crate::docker::{Containers, IMAGE, docker, ensure_docker_and_image};
 use crate::process::{BIN, Console};
-
-/// A running `vedette sensor`, its standard error in a file.
-struct SensorProcess {
-    child: Child,
-    stderr_path: std::path::PathBuf,
-}
-
-impl SensorProcess {
-    fn start(console: &Console, api_key: &str, dir: &Path, name: &str) -> SensorProcess {
-        let stderr_path = dir.join(format!("{name}.stderr.log"));
-        let child = Command::new(BIN)
-            .args([
-                "sensor",
-                "--console-url",
-                &console.url,
-                "--api-key",
-                api_key,
-            ])
-            .args([
-                "--console-fingerprint",
-                &console.fingerprint,
-                "--interval",
-                "1s",
-            ])
-            .args([
-                "--visibility",
-                "host",
-                "--docker-socket",
-                "/nonexistent/docker.sock",
-            ])
-            .arg("--state-file")
-            .arg(dir.join("sensor-state.json"))
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(&stderr_path).unwrap())
-            .spawn()
-            .expect("spawn vedette sensor");
-        SensorProcess { child, stderr_path }
-    }
-
-    fn stderr(&self) -> String {
-        std::fs::read_to_string(&self.stderr_path).unwrap_or_default()
-    }
-
-    fn wait(&mut self, timeout: Duration) -> std::process::ExitStatus {
-        let deadline = Instant::now() + timeout;
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                return status;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "sensor did not exit: {}",
-                self.stderr()
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-
-    fn terminate(&mut self) -> std::process::ExitStatus {
-        nix::sys::signal::kill(
-            nix::unistd::Pid::from_raw(self.child.id() as i32),
-            nix::sys::signal::Signal::SIGTERM,
-        )
-        .unwrap();
-        self.wait(Duration::from_secs(20))
-    }
-}
-
-impl Drop for SensorProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-async fn sensors(console: &Console, token: &str) -> Vec<serde_json::Value> {
-    let page: serde_json::Value = console
-        .client()
-        .get(format!("{}/api/v1/sensors", console.url))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    page["items"].as_array().cloned().unwrap_or_default()
-}
+use crate::sensor_process::{SensorProcess, sensors};
 
 async fn wait_online(console: &Console, token: &str, sensor: &SensorProcess) -> serde_json::Value {
     let deadline = Instant::now() + Duration::from_secs(60);
@@ -237,86 +150,6 @@ fn the_console_must_be_trusted_and_reached_over_https() {
         "SHA256:12",
     ]);
     assert!(stderr.contains("not a SHA-256 fingerprint"), "{stderr}");
-}
-
-const IMAGE: &str = "vedette-sensor-test:busybox";
-
-fn docker(args: &[&str]) -> String {
-    let output = Command::new("docker")
-        .args(args)
-        .output()
-        .expect("docker CLI");
-    assert!(
-        output.status.success(),
-        "docker {args:?}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout).trim().to_string()
-}
-
-/// Docker running (the sensor crate's `tests/prepare.sh` starts it) and the
-/// busybox-static test image imported.
-fn ensure_docker_and_image() {
-    if !Command::new("docker")
-        .arg("info")
-        .output()
-        .is_ok_and(|o| o.status.success())
-    {
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../sensor/tests/prepare.sh");
-        assert!(
-            Command::new("bash")
-                .arg(&script)
-                .status()
-                .unwrap()
-                .success(),
-            "{} could not start Docker",
-            script.display()
-        );
-    }
-    if Command::new("docker")
-        .args(["image", "inspect", IMAGE])
-        .output()
-        .is_ok_and(|o| o.status.success())
-    {
-        return;
-    }
-    let rootfs = tempfile::tempdir().unwrap();
-    std::fs::create_dir_all(rootfs.path().join("bin")).unwrap();
-    let busybox = ["/bin/busybox", "/usr/bin/busybox"]
-        .into_iter()
-        .find(|p| Path::new(p).exists())
-        .expect("busybox-static (installed by crates/sensor/tests/prepare.sh)");
-    std::fs::copy(busybox, rootfs.path().join("bin/busybox")).unwrap();
-    for tool in ["sh", "sleep", "httpd"] {
-        std::os::unix::fs::symlink("busybox", rootfs.path().join("bin").join(tool)).unwrap();
-    }
-    let tar = rootfs.path().with_extension("tar");
-    assert!(
-        Command::new("tar")
-            .args([
-                "-C",
-                rootfs.path().to_str().unwrap(),
-                "-cf",
-                tar.to_str().unwrap(),
-                "."
-            ])
-            .status()
-            .unwrap()
-            .success()
-    );
-    docker(&["import", tar.to_str().unwrap(), IMAGE]);
-    let _ = std::fs::remove_file(tar);
-}
-
-/// Removes containers even when an assertion fails.
-struct Containers(Vec<String>);
-
-impl Drop for Containers {
-    fn drop(&mut self) {
-        for name in &self.0 {
-            let _ = Command::new("docker").args(["rm", "-f", name]).output();
-        }
-    }
 }
 
 #[tokio::test]

@@ -4,8 +4,12 @@
 // Test code fails by panicking; unwrap is the plainest way to say so.
 #![allow(clippy::unwrap_used)]
 
+/// The real Docker Engine: the test image, containers cleaned up on drop.
+mod docker;
 /// Starting and stopping console processes.
 mod process;
+/// Starting sensor processes; the sensors API.
+mod sensor_process;
 
 /// SIGKILL during writes, graceful SIGTERM, shell commands.
 mod console_lifecycle;
@@ -17,3 +21,5 @@ mod db;
 mod sensor;
 /// `vedette dev simulate-sensors` against a real console: nothing lost.
 mod simulate;
+/// Sensor, console and real containers together: the live topology end to end, console restarts.
+mod topology_e2e;

@@ -140,8 +140,21 @@ fn pseudo_node(ip: IpAddr, inbound: bool) -> (String, String, String) {
 struct Indexes<'a> {
     states: &'a States,
     addresses: HashMap<IpAddr, Owner>,
-    /// (sensor, transport, port) of listening sockets → owning pid.
+    /// (sensor, address) → container of that sensor's host. Bridge networks
+    /// are private to a host and every Docker host uses the same ranges, so
+    /// an address is looked up on the socket's own host first.
+    local_containers: HashMap<(String, IpAddr), String>,
+    /// (sensor, transport, port) of listening sockets → owning pid, in any
+    /// network namespace (used when the namespace is not known).
     listening: HashMap<(String, Transport, u16), Option<u32>>,
+    /// (sensor, network namespace, transport, port) of listening sockets →
+    /// owning pid: every container has its own namespace, so two of them
+    /// may listen on the same port.
+    listening_in: HashMap<(String, u64, Transport, u16), Option<u32>>,
+    /// (sensor, container id) → the container's network namespace.
+    container_netns: HashMap<(String, String), u64>,
+    /// (sensor, pid 1's namespace): the host's own network namespace.
+    host_netns: HashMap<String, u64>,
     /// (sensor, host port) → container publishing it.
     published: HashMap<(String, u16), String>,
     /// (sensor, pid) → container id.
@@ -151,7 +164,11 @@ struct Indexes<'a> {
 impl<'a> Indexes<'a> {
     fn build(states: &'a States) -> Indexes<'a> {
         let mut addresses = HashMap::new();
+        let mut local_containers = HashMap::new();
         let mut listening = HashMap::new();
+        let mut listening_in = HashMap::new();
+        let mut container_netns = HashMap::new();
+        let mut host_netns = HashMap::new();
         let mut published = HashMap::new();
         let mut process_container = HashMap::new();
         for (sensor_id, state) in states {
@@ -173,7 +190,10 @@ impl<'a> Indexes<'a> {
                 }
             }
             for container in state.containers.values() {
-                for network in &container.networks {
+                // Docker keeps an exited container's last address, which a
+                // running container may have been given since.
+                let live = matches!(container.state.as_str(), "running" | "paused");
+                for network in container.networks.iter().filter(|_| live) {
                     if let Some(ip) = network
                         .ip
                         .as_deref()
@@ -186,6 +206,7 @@ impl<'a> Indexes<'a> {
                                 container_id: Some(container.id.clone()),
                             },
                         );
+                        local_containers.insert((sensor_id.clone(), ip), container.id.clone());
                     }
                 }
                 for port in &container.ports {
@@ -200,6 +221,11 @@ impl<'a> Indexes<'a> {
             for process in state.processes.values() {
                 if let Some(container) = &process.container_id {
                     process_container.insert((sensor_id.clone(), process.pid), container.clone());
+                    if let Some(netns) = process.netns {
+                        container_netns.insert((sensor_id.clone(), container.clone()), netns);
+                    }
+                } else if let (1, Some(netns)) = (process.pid, process.netns) {
+                    host_netns.insert(sensor_id.clone(), netns);
                 }
             }
             for socket in state.connections.values().filter(|c| c.listening) {
@@ -208,15 +234,46 @@ impl<'a> Indexes<'a> {
                         (sensor_id.clone(), socket.transport, local.port()),
                         socket.pid,
                     );
+                    if let Some(netns) = socket.netns {
+                        listening_in.insert(
+                            (sensor_id.clone(), netns, socket.transport, local.port()),
+                            socket.pid,
+                        );
+                    }
                 }
             }
         }
         Indexes {
             states,
             addresses,
+            local_containers,
             listening,
+            listening_in,
+            container_netns,
+            host_netns,
             published,
             process_container,
+        }
+    }
+
+    /// Whether something of `sensor_id` listens on `port`: in namespace
+    /// `netns` when known, else anywhere on the host. `Some(pid)` when it does.
+    fn listener(
+        &self,
+        sensor_id: &str,
+        netns: Option<u64>,
+        transport: Transport,
+        port: u16,
+    ) -> Option<Option<u32>> {
+        match netns {
+            Some(netns) => self
+                .listening_in
+                .get(&(sensor_id.to_string(), netns, transport, port))
+                .copied(),
+            None => self
+                .listening
+                .get(&(sensor_id.to_string(), transport, port))
+                .copied(),
         }
     }
 
@@ -255,11 +312,9 @@ fn resolve_connections(indexes: &Indexes<'_>) -> Vec<(End, End, Transport, u16)>
             ) else {
                 continue;
             };
-            let inbound = indexes.listening.contains_key(&(
-                sensor_id.clone(),
-                socket.transport,
-                local.port(),
-            ));
+            let inbound = indexes
+                .listener(sensor_id, socket.netns, socket.transport, local.port())
+                .is_some();
             let here = End::Known {
                 sensor_id: sensor_id.clone(),
                 container_id: indexes.container_of(sensor_id, socket.pid),
@@ -267,6 +322,12 @@ fn resolve_connections(indexes: &Indexes<'_>) -> Vec<(End, End, Transport, u16)>
             };
             let there = resolve_remote(indexes, sensor_id, socket, remote, inbound);
             let Some(there) = there else { continue };
+            // The server's side of a connection from a monitored client: the
+            // client's sensor reports the same connection from its side
+            // (with the client process), so counting it here would double it.
+            if inbound && matches!(there, End::Known { .. }) {
+                continue;
+            }
             if inbound {
                 out.push((there, here, socket.transport, local.port()));
             } else {
@@ -287,10 +348,9 @@ fn resolve_remote(
     let ip = remote.ip();
     if ip.is_loopback() {
         // Local traffic: the other end is on this host, found by its port.
+        // Loopback stays inside the socket's own network namespace.
         let server_pid = indexes
-            .listening
-            .get(&(sensor_id.to_string(), socket.transport, remote.port()))
-            .copied()
+            .listener(sensor_id, socket.netns, socket.transport, remote.port())
             .flatten();
         return (!inbound).then(|| End::Known {
             sensor_id: sensor_id.to_string(),
@@ -298,7 +358,14 @@ fn resolve_remote(
             pid: server_pid,
         });
     }
-    match indexes.addresses.get(&ip) {
+    let local = indexes
+        .local_containers
+        .get(&(sensor_id.to_string(), ip))
+        .map(|container| Owner {
+            sensor_id: sensor_id.to_string(),
+            container_id: Some(container.clone()),
+        });
+    match local.as_ref().or_else(|| indexes.addresses.get(&ip)) {
         Some(owner) => {
             let container_id = owner.container_id.clone().or_else(|| {
                 (!inbound)
@@ -313,10 +380,17 @@ fn resolve_remote(
             let pid = if inbound {
                 None
             } else {
+                // The listener in the server's namespace: the container's,
+                // or the host's for a host address or a published port.
+                let netns = match &owner.container_id {
+                    Some(container) => indexes
+                        .container_netns
+                        .get(&(owner.sensor_id.clone(), container.clone()))
+                        .copied(),
+                    None => indexes.host_netns.get(&owner.sensor_id).copied(),
+                };
                 indexes
-                    .listening
-                    .get(&(owner.sensor_id.clone(), socket.transport, remote.port()))
-                    .copied()
+                    .listener(&owner.sensor_id, netns, socket.transport, remote.port())
                     .flatten()
             };
             Some(End::Known {
@@ -558,6 +632,157 @@ fn apply_filter(graph: &mut Graph, filter: &Filter, _hosts: &HashMap<&str, Strin
 #[cfg(test)]
 mod tests {
     use super::*;
+    use vedette_model::wire::{Container, ContainerNetwork, Host, Interface, Process};
+
+    fn process(pid: u32, container: Option<&str>, netns: u64) -> Process {
+        Process {
+            pid,
+            name: format!("p{pid}"),
+            container_id: container.map(str::to_string),
+            netns: Some(netns),
+            ..Default::default()
+        }
+    }
+
+    fn container(id: &str, ip: &str, pid: u32) -> Container {
+        Container {
+            id: id.into(),
+            name: id.into(),
+            image_id: "sha256:i".into(),
+            state: "running".into(),
+            networks: vec![ContainerNetwork {
+                name: "bridge".into(),
+                ip: Some(ip.into()),
+            }],
+            pid: Some(pid),
+            ..Default::default()
+        }
+    }
+
+    fn socket(local: &str, remote: Option<&str>, pid: u32, netns: u64) -> Connection {
+        Connection {
+            transport: Transport::Tcp,
+            listening: remote.is_none(),
+            local: local.into(),
+            remote: remote.map(str::to_string),
+            pid: Some(pid),
+            netns: Some(netns),
+        }
+    }
+
+    /// One host: a server (netns 11) and a decoy (netns 12) both listening
+    /// on 8080, a client (netns 13) connected to the server; the sensor sees
+    /// both ends of that connection.
+    fn one_host() -> Vec<(String, SensorState)> {
+        let mut state = SensorState {
+            host: Some(Host {
+                hostname: "h".into(),
+                interfaces: vec![Interface {
+                    name: "eth0".into(),
+                    mac: None,
+                    addresses: vec!["10.0.0.5/24".into()],
+                }],
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        // Sorts after "server": inserted last, it would win without the state check.
+        let mut exited = container("stale", "172.17.0.2", 400);
+        exited.state = "exited".into();
+        for c in [
+            exited,
+            container("server", "172.17.0.2", 100),
+            container("decoy", "172.17.0.3", 200),
+            container("client", "172.17.0.4", 300),
+        ] {
+            state.containers.insert(c.id.clone(), c);
+        }
+        for p in [
+            process(1, None, 10),
+            process(100, Some("server"), 11),
+            process(101, Some("server"), 11),
+            process(200, Some("decoy"), 12),
+            process(300, Some("client"), 13),
+        ] {
+            state.processes.insert(p.pid.to_string(), p);
+        }
+        for c in [
+            socket("0.0.0.0:8080", None, 100, 11),
+            socket("172.17.0.2:8080", Some("172.17.0.4:40000"), 101, 11),
+            socket("0.0.0.0:8080", None, 200, 12),
+            socket("172.17.0.4:40000", Some("172.17.0.2:8080"), 300, 13),
+        ] {
+            state.connections.insert(
+                c.local.clone() + c.remote.as_deref().unwrap_or("") + &c.netns.unwrap().to_string(),
+                c,
+            );
+        }
+        vec![("s".into(), state)]
+    }
+
+    /// Views take the fleet's states behind `Arc`s, as the console holds them.
+    fn shared(states: &[(String, SensorState)]) -> Vec<(String, std::sync::Arc<SensorState>)> {
+        states
+            .iter()
+            .map(|(id, state)| (id.clone(), std::sync::Arc::new(state.clone())))
+            .collect()
+    }
+
+    #[test]
+    fn bridge_addresses_resolve_on_the_sockets_own_host_first() {
+        // A second host with the same bridge addresses (every Docker host
+        // uses 172.17.0.0/16) must not capture the first host's traffic.
+        let mut states = one_host();
+        let mut other = states[0].1.clone();
+        other.host.as_mut().unwrap().interfaces[0].addresses = vec!["10.0.0.6/24".into()];
+        other.containers = other
+            .containers
+            .into_values()
+            .map(|mut c| {
+                c.id = format!("other-{}", c.id);
+                (c.id.clone(), c)
+            })
+            .collect();
+        other.connections.clear();
+        for (sensor_id, state) in [("a", states[0].1.clone()), ("b", other)] {
+            states.push((sensor_id.into(), state));
+        }
+        states.remove(0);
+        let graph = view(&shared(&states), Level::Containers, &Filter::default());
+        let edges: Vec<(&str, &str)> = graph
+            .edges
+            .iter()
+            .map(|e| (e.from.as_str(), e.to.as_str()))
+            .collect();
+        assert_eq!(edges, vec![("container:client", "container:server")]);
+    }
+
+    #[test]
+    fn a_connection_seen_from_both_ends_is_one_edge_to_the_right_listener() {
+        let states = one_host();
+        let graph = view(&shared(&states), Level::Containers, &Filter::default());
+        assert_eq!(
+            graph.edges,
+            vec![Edge {
+                from: "container:client".into(),
+                to: "container:server".into(),
+                transport: "tcp".into(),
+                port: 8080,
+                connections: 1,
+            }]
+        );
+        // The decoy listens on the same port in another namespace: the
+        // listener is looked up in the server container's namespace.
+        let graph = view(&shared(&states), Level::Processes, &Filter::default());
+        assert_eq!(
+            graph
+                .edges
+                .iter()
+                .map(|e| (e.from.as_str(), e.to.as_str(), e.connections))
+                .collect::<Vec<_>>(),
+            vec![("process:s:300", "process:s:100", 1)]
+        );
+    }
 
     #[test]
     fn pseudo_nodes_split_internet_and_private() {
