@@ -235,7 +235,7 @@ fn the_console_must_be_trusted_and_reached_over_https() {
 
 const IMAGE: &str = "vedette-sensor-test:busybox";
 
-fn docker(args: &[&str]) -> String {
+pub(crate) fn docker(args: &[&str]) -> String {
     let output = Command::new("docker")
         .args(args)
         .output()
@@ -250,7 +250,7 @@ fn docker(args: &[&str]) -> String {
 
 /// Docker running (the sensor crate's `tests/prepare.sh` starts it) and the
 /// busybox-static test image imported.
-fn ensure_docker_and_image() {
+pub(crate) fn ensure_docker_and_image() {
     if !Command::new("docker")
         .arg("info")
         .output()

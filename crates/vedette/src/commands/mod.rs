@@ -2,6 +2,8 @@
 
 mod console;
 mod db;
+mod sbom;
+mod scan;
 mod sensor;
 
 use clap::{Subcommand, ValueEnum};
@@ -26,6 +28,11 @@ pub enum Command {
     Sensor(sensor::SensorArgs),
     /// Build, sign, update, import and inspect the vulnerability DB.
     Db(db::DbArgs),
+    /// Scan an image, a directory tree or an SBOM for vulnerabilities, or files for secrets
+    /// and malware; table, JSON, SARIF, CycloneDX and SPDX output, exit code 3 on --fail-on.
+    Scan(scan::ScanArgs),
+    /// Write the SBOM (CycloneDX 1.6 or SPDX 2.3 JSON) of a directory tree or an image.
+    Sbom(sbom::SbomArgs),
 }
 
 /// Sets up `tracing` on standard error.
@@ -47,5 +54,7 @@ pub async fn run(command: Command) -> anyhow::Result<()> {
         Command::Console(args) => console::run(args).await,
         Command::Sensor(args) => sensor::run(args).await,
         Command::Db(args) => db::run(args).await,
+        Command::Scan(args) => scan::run(args).await,
+        Command::Sbom(args) => sbom::run(args).await,
     }
 }
