@@ -7,7 +7,11 @@
 //!   ([`Ruleset::merge`], [`RuleFile::from_toml`]) that adds, overrides and disables rules.
 //! * [`Scanner`] compiles a ruleset once (regex size limits, a case-insensitive Aho–Corasick
 //!   keyword prefilter) and scans: [`Scanner::scan_bytes`] for one buffer,
-//!   [`Scanner::scan_path`] for a file or a directory tree walked in parallel.
+//!   [`Scanner::scan_path`] for a file or a directory tree walked in parallel,
+//!   [`Scanner::scan_source`] for the SBOM's sources (a directory, a running container's root,
+//!   an image), [`Scanner::scan_image`] for every layer of a `docker save` archive or OCI layout
+//!   and [`Scanner::scan_image_stream`] for `docker save` output read once. Image findings carry
+//!   their [`LayerRef`]: a secret deleted by an upper layer is still in the image.
 //! * [`Finding`] carries the rule, location, a masked preview and the SHA-256 of the secret.
 //!   The raw secret is never stored in any type of this crate, so it cannot leak through
 //!   serialization, `Debug` output, logs or errors.
@@ -31,13 +35,14 @@ mod error;
 mod finding;
 mod rules;
 mod scanner;
+mod source;
 mod validate;
 mod walk;
 
 pub use allowlist::AllowlistSpec;
 pub use entropy::shannon_entropy;
 pub use error::{RuleError, RuleErrorKind};
-pub use finding::{Confidence, Finding, Severity, mask_secret};
+pub use finding::{Confidence, Finding, LayerRef, Severity, mask_secret};
 pub use rules::{Examples, RuleFile, RuleSpec, Ruleset};
 pub use scanner::{ArchiveLimits, ScanOptions, Scanner};
 pub use validate::Validator;

@@ -17,7 +17,7 @@ use ignore::{WalkBuilder, WalkState};
 use serde::{Serialize, Serializer};
 
 use crate::archive::{self, ArchiveKind};
-use crate::finding::Finding;
+use crate::finding::{Finding, LayerRef};
 use crate::scanner::Scanner;
 
 /// Bytes sniffed for a NUL to call a file binary.
@@ -73,6 +73,9 @@ pub struct FileError {
     pub path: PathBuf,
     /// What went wrong.
     pub kind: FileErrorKind,
+    /// The image layer of the file, for images.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub layer: Option<LayerRef>,
 }
 
 /// What went wrong with one file.
@@ -86,6 +89,9 @@ pub enum FileErrorKind {
     Walk(String),
     /// The archive is corrupt or unsupported.
     Archive(String),
+    /// A container image or one of its layers could not be read (corrupt, over a limit, an
+    /// entry escaping the image root); the scan went on with what could be read.
+    Image(String),
 }
 
 /// A file deliberately left unscanned.
@@ -96,6 +102,9 @@ pub struct SkippedFile {
     pub path: PathBuf,
     /// Why.
     pub reason: SkipReason,
+    /// The image layer of the file, for images.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub layer: Option<LayerRef>,
 }
 
 /// Why a file was not scanned.
@@ -145,8 +154,22 @@ pub(crate) struct Collector {
     pub(crate) bytes_scanned: AtomicU64,
     pub(crate) archive_entries: AtomicU64,
     pub(crate) files_binary: AtomicU64,
-    excluded: AtomicU64,
+    pub(crate) excluded: AtomicU64,
     symlinks: AtomicU64,
+}
+
+/// What one file produced, kept apart until its image layer is known.
+#[derive(Debug, Default)]
+pub(crate) struct FileResults {
+    pub(crate) findings: Vec<Finding>,
+    pub(crate) errors: Vec<FileError>,
+    pub(crate) skipped: Vec<SkippedFile>,
+}
+
+impl FileResults {
+    pub(crate) fn is_empty(&self) -> bool {
+        self.findings.is_empty() && self.errors.is_empty() && self.skipped.is_empty()
+    }
 }
 
 impl Collector {
@@ -161,6 +184,7 @@ impl Collector {
         lock(&self.errors).push(FileError {
             path: path.to_path_buf(),
             kind,
+            layer: None,
         });
     }
 
@@ -168,12 +192,57 @@ impl Collector {
         lock(&self.skipped).push(SkippedFile {
             path: path.to_path_buf(),
             reason,
+            layer: None,
         });
     }
 
-    fn into_report(self, elapsed: Duration) -> ScanReport {
+    /// Adds the counters of a per-file collector and returns its findings and problems.
+    pub(crate) fn take(&self, file: Collector) -> FileResults {
+        let add = |to: &AtomicU64, from: AtomicU64| {
+            to.fetch_add(from.into_inner(), Ordering::Relaxed);
+        };
+        add(&self.files_scanned, file.files_scanned);
+        add(&self.bytes_scanned, file.bytes_scanned);
+        add(&self.archive_entries, file.archive_entries);
+        add(&self.files_binary, file.files_binary);
+        add(&self.excluded, file.excluded);
+        add(&self.symlinks, file.symlinks);
+        FileResults {
+            findings: into_vec(file.findings),
+            errors: into_vec(file.errors),
+            skipped: into_vec(file.skipped),
+        }
+    }
+
+    /// Adds one file's results, stamped with the image layer they come from.
+    pub(crate) fn add(&self, mut results: FileResults, layer: Option<&LayerRef>) {
+        if let Some(layer) = layer {
+            for f in &mut results.findings {
+                f.layer = Some(layer.clone());
+            }
+            for e in &mut results.errors {
+                e.layer = Some(layer.clone());
+            }
+            for s in &mut results.skipped {
+                s.layer = Some(layer.clone());
+            }
+        }
+        self.findings(results.findings);
+        lock(&self.errors).append(&mut results.errors);
+        lock(&self.skipped).append(&mut results.skipped);
+    }
+
+    pub(crate) fn into_report(self, elapsed: Duration) -> ScanReport {
         let mut findings: Vec<Finding> = into_vec(self.findings);
-        findings.sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
+        let layer_key = |l: &Option<LayerRef>| l.as_ref().map(|l| l.index);
+        findings.sort_by(|a, b| {
+            (&a.file, layer_key(&a.layer), a.line, a.column).cmp(&(
+                &b.file,
+                layer_key(&b.layer),
+                b.line,
+                b.column,
+            ))
+        });
         let mut errors: Vec<FileError> = into_vec(self.errors);
         errors.sort_by(|a, b| a.path.cmp(&b.path));
         let mut skipped: Vec<SkippedFile> = into_vec(self.skipped);
@@ -335,15 +404,7 @@ impl Scanner {
 
     /// Reads and scans one regular file; returns the bytes scanned.
     fn scan_file(&self, path: &Path, rel: &Path, buf: &mut Vec<u8>, collector: &Collector) -> u64 {
-        let options = self.options();
-        let archive_kind = options
-            .archives
-            .as_ref()
-            .and_then(|_| ArchiveKind::from_path(path));
-        let limit = match (archive_kind, &options.archives) {
-            (Some(_), Some(limits)) => limits.max_archive_size,
-            _ => options.max_file_size,
-        };
+        let limit = self.size_limit(path);
         match read_bounded(path, limit, buf) {
             Err(err) => {
                 collector.error(path, FileErrorKind::Io(err.to_string()));
@@ -358,14 +419,6 @@ impl Scanner {
                 0
             }
             Ok(ReadOutcome::Read) => {
-                if let (Some(kind), Some(limits)) = (archive_kind, &options.archives) {
-                    return archive::scan_archive(self, kind, path, buf, limits, collector);
-                }
-                if options.skip_binary && looks_binary(buf) {
-                    collector.files_binary.fetch_add(1, Ordering::Relaxed);
-                    return 0;
-                }
-                let mut found = Vec::new();
                 // Path filters see the path relative to the root; a root that is a file is
                 // matched by its own name.
                 let match_path = if rel.as_os_str().is_empty() {
@@ -373,15 +426,49 @@ impl Scanner {
                 } else {
                     rel
                 };
-                self.scan_into(match_path, path, buf, &mut found);
-                collector.findings(found);
-                collector.files_scanned.fetch_add(1, Ordering::Relaxed);
-                collector
-                    .bytes_scanned
-                    .fetch_add(buf.len() as u64, Ordering::Relaxed);
-                buf.len() as u64
+                self.scan_loaded(path, match_path, buf, collector)
             }
         }
+    }
+
+    /// Size limit for a file at `path`: the archive limit for archives when archive scanning
+    /// is on, the file size limit otherwise.
+    pub(crate) fn size_limit(&self, path: &Path) -> u64 {
+        let options = self.options();
+        match &options.archives {
+            Some(limits) if ArchiveKind::from_path(path).is_some() => limits.max_archive_size,
+            _ => options.max_file_size,
+        }
+    }
+
+    /// Scans the content of a file already read (within [`Scanner::size_limit`]): archive
+    /// members, or the bytes unless binary. `match_path` (relative to the scan root) drives
+    /// path filters, `path` is reported. Returns the bytes scanned.
+    pub(crate) fn scan_loaded(
+        &self,
+        path: &Path,
+        match_path: &Path,
+        data: &[u8],
+        collector: &Collector,
+    ) -> u64 {
+        let options = self.options();
+        if let Some(limits) = &options.archives
+            && let Some(kind) = ArchiveKind::from_path(path)
+        {
+            return archive::scan_archive(self, kind, path, data, limits, collector);
+        }
+        if options.skip_binary && looks_binary(data) {
+            collector.files_binary.fetch_add(1, Ordering::Relaxed);
+            return 0;
+        }
+        let mut found = Vec::new();
+        self.scan_into(match_path, path, data, &mut found);
+        collector.findings(found);
+        collector.files_scanned.fetch_add(1, Ordering::Relaxed);
+        collector
+            .bytes_scanned
+            .fetch_add(data.len() as u64, Ordering::Relaxed);
+        data.len() as u64
     }
 }
 

@@ -13,3 +13,6 @@ mod trees;
 mod hostile;
 // User rule files: add, override, disable, allowlist, error messages.
 mod user_rules;
+// Sources: directories, a running container's root, images (every layer, archive, OCI
+// layout, docker save stream) and hostile layers.
+mod images;

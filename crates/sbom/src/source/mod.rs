@@ -12,7 +12,9 @@ mod image;
 use std::io::{Read, Seek};
 
 pub use dir::DirSource;
-pub use image::{FILE_LIMIT as IMAGE_FILE_LIMIT, ImageSource, Limits as ImageLimits, stream};
+pub use image::{
+    FILE_LIMIT as IMAGE_FILE_LIMIT, ImageSource, Layer, LayerFile, Limits as ImageLimits, stream,
+};
 
 use crate::Error;
 
@@ -91,6 +93,13 @@ pub trait Source: Sync {
 
     /// The target of the symbolic link at `path`, as stored.
     fn read_link(&self, path: &str) -> Result<String, Error>;
+
+    /// The image behind this source, if it is one: scanners that must see
+    /// every layer (secrets, malware) use [`ImageSource::walk_layers`]
+    /// instead of the flattened [`Source::walk`].
+    fn as_image(&self) -> Option<&ImageSource> {
+        None
+    }
 }
 
 /// Reads all of `input`, failing with [`Error::TooLarge`] past `limit` bytes.

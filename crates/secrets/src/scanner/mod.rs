@@ -398,6 +398,7 @@ impl Scanner {
                 secret_sha256: hit.hash,
                 secret_len: hit.len,
                 entropy: (hit.entropy * 100.0).round() / 100.0,
+                layer: None,
             });
         }
         // Better findings on the same line come first after the per-offset sort; keep the

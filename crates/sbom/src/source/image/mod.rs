@@ -16,6 +16,7 @@
 //! checked digests, so they cannot point outside an OCI directory.
 
 mod flat;
+mod layers;
 mod store;
 pub mod stream;
 mod tar_stream;
@@ -30,6 +31,8 @@ use self::store::{BlobStore, digest_path};
 use self::tar_stream::{Kind, TarStream};
 use super::{FileInfo, FileMeta, Source, VisitFn, WantFn};
 use crate::{Diagnostic, Error};
+
+pub use self::layers::{Layer, LayerFile};
 
 /// Largest file read from an image for cataloging (they are held in memory).
 pub const FILE_LIMIT: u64 = 256 << 20;
@@ -168,6 +171,10 @@ impl ImageSource {
 impl Source for ImageSource {
     fn describe(&self) -> String {
         self.description.clone()
+    }
+
+    fn as_image(&self) -> Option<&ImageSource> {
+        Some(self)
     }
 
     fn walk(

@@ -17,6 +17,7 @@ use std::io::{Cursor, Read};
 use serde_json::Value;
 
 use super::flat::{Change, Flat, change, decode_layer, normalize};
+use super::layers::{Layer, layer_digests};
 use super::tar_stream::{Kind, TarStream};
 use super::{FILE_LIMIT, Limits, docker_layers, oci_layers, store::JSON_LIMIT};
 use crate::source::{FileInfo, FileInput, FileMeta, WantFn};
@@ -40,6 +41,22 @@ pub struct Streamed {
     pub problems: Vec<Diagnostic>,
     /// Layer blob names, bottom first.
     pub layers: Vec<String>,
+    /// Each layer's digest, in the order of `layers` (see [`Layer::digest`]).
+    pub digests: Vec<Option<String>>,
+}
+
+impl Streamed {
+    /// The layers, bottom first, with their digests.
+    pub fn layer_list(&self) -> Vec<Layer> {
+        self.layers
+            .iter()
+            .enumerate()
+            .map(|(index, blob)| Layer {
+                digest: self.digests.get(index).cloned().flatten(),
+                ..Layer::new(index, blob)
+            })
+            .collect()
+    }
 }
 
 /// Streams an image archive once; `visit` receives every wanted file of
@@ -49,6 +66,69 @@ pub fn stream_image(
     limits: Limits,
     want: &WantFn<'_>,
     visit: &mut dyn FnMut(FileKey, &str, u64, &mut dyn FileInput),
+) -> Result<Streamed, Error> {
+    // The tag `want` gave the file being read (`visit` follows its `want`).
+    let tag = std::cell::Cell::new(0u64);
+    stream_layers(
+        reader,
+        limits,
+        &mut |file| {
+            let meta = FileMeta {
+                size: file.size,
+                mode: file.mode,
+            };
+            let meta_fn = move || Some(meta);
+            tag.set(want(&FileInfo::new(file.path, &meta_fn)));
+            tag.get() != 0
+        },
+        &mut |file, bytes| {
+            visit(
+                (file.blob.to_string(), file.ordinal),
+                file.path,
+                tag.get(),
+                &mut Cursor::new(bytes),
+            );
+        },
+    )
+}
+
+/// A regular file met while streaming an image, before the layer order is
+/// known (`docker save` writes its manifest last).
+#[derive(Debug, Clone, Copy)]
+pub struct StreamFile<'a> {
+    /// Blob name of its layer (`blobs/sha256/<hex>`, `<id>/layer.tar`):
+    /// [`Streamed::layers`] gives its position once the stream has ended.
+    pub blob: &'a str,
+    /// Position of the entry in its layer (1-based); `(blob, ordinal)` is
+    /// the file's [`FileKey`].
+    pub ordinal: u64,
+    /// Normalized absolute path inside the image.
+    pub path: &'a str,
+    /// Size in bytes, as the tar header says.
+    pub size: u64,
+    /// Unix permission bits.
+    pub mode: u32,
+}
+
+impl StreamFile<'_> {
+    /// The key that [`Streamed::survivors`] holds when this file is visible
+    /// in the final image.
+    pub fn key(&self) -> FileKey {
+        (self.blob.to_string(), self.ordinal)
+    }
+}
+
+/// Streams an image archive once, layer by layer, as it comes: `want` sees
+/// every regular file of every layer (whiteout markers, links, devices and
+/// entries climbing out of the root excepted); wanted files are read into
+/// memory (at most [`FILE_LIMIT`](super::FILE_LIMIT); larger ones become
+/// problems) and handed to `visit`. Whether a file is still visible in the
+/// final image is known only at the end: [`Streamed::survivors`].
+pub fn stream_layers(
+    reader: &mut (dyn Read + Send),
+    limits: Limits,
+    want: &mut dyn FnMut(&StreamFile<'_>) -> bool,
+    visit: &mut dyn FnMut(&StreamFile<'_>, Vec<u8>),
 ) -> Result<Streamed, Error> {
     let mut outer = TarStream::new(reader);
     let mut json: HashMap<String, Value> = HashMap::new();
@@ -131,25 +211,26 @@ pub fn stream_image(
             let Some(path) = normalize(&header.path) else {
                 continue;
             };
-            let meta = FileMeta {
+            let file = StreamFile {
+                blob: &name,
+                ordinal,
+                path: &path,
                 size: header.size,
                 mode: header.mode,
             };
-            let meta_fn = move || Some(meta);
-            let tag = want(&FileInfo::new(&path, &meta_fn));
+            let wanted = want(&file);
             let is_os_release = crate::cataloger::os_release::ALL_PATHS.contains(&path.as_str())
                 && header.size <= OS_RELEASE_LIMIT;
-            if tag == 0 && !is_os_release {
+            if !wanted && !is_os_release {
                 continue;
             }
             match layer.read_data(header.size, FILE_LIMIT) {
                 Ok(Some(bytes)) => {
-                    let key = (name.clone(), ordinal);
                     if is_os_release {
-                        os_release_files.insert(key.clone(), bytes.clone());
+                        os_release_files.insert(file.key(), bytes.clone());
                     }
-                    if tag != 0 {
-                        visit(key, &path, tag, &mut Cursor::new(bytes));
+                    if wanted {
+                        visit(&file, bytes);
                     }
                 }
                 Ok(None) => problems.push(Diagnostic {
@@ -206,10 +287,12 @@ pub fn stream_image(
             let bytes = os_release_files.get(&key_of(node.layer, node.ordinal))?;
             Some((*p, bytes.clone()))
         });
+    let digests = layer_digests(&layers, &read_json);
     Ok(Streamed {
         survivors,
         os_release,
         problems,
         layers,
+        digests,
     })
 }
