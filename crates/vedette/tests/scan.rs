@@ -790,6 +790,7 @@ fn malware_eicar_in_a_file_and_in_a_zip() {
     write(&root.join("docs/readme.txt"), b"nothing to see here\n");
     {
         let path = root.join("archives/bundle.zip");
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         let mut zip = zip::ZipWriter::new(std::fs::File::create(&path).unwrap());
         zip.start_file("inner/eicar.txt", zip::write::SimpleFileOptions::default())
             .unwrap();
