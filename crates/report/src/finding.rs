@@ -250,6 +250,9 @@ pub struct ScanError {
 /// One finding.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "lowercase")]
+// Most findings of a report are vulnerabilities; boxing them would add an
+// allocation per finding to save space only in secret/malware reports.
+#[allow(clippy::large_enum_variant)]
 pub enum Finding {
     /// A package affected by a vulnerability.
     Vulnerability(VulnFinding),
