@@ -9,12 +9,12 @@ use std::process::{Command, Output};
 use crate::process::BIN;
 
 /// The shared advisory test data (read-only).
-fn advisories() -> PathBuf {
+pub(crate) fn advisories() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/testdata/advisories")
 }
 
 /// Real feeds of the test data, linked into the `db build` layout.
-fn feeds(dir: &Path) -> PathBuf {
+pub(crate) fn feeds(dir: &Path) -> PathBuf {
     let root = dir.join("feeds");
     let sources: [(&str, &[&str]); 6] = [
         (
@@ -86,7 +86,7 @@ fn s(p: &Path) -> &str {
 }
 
 /// A key pair in `dir` named `name.key` / `name.pub`.
-fn keygen(dir: &Path, name: &str) -> (PathBuf, PathBuf) {
+pub(crate) fn keygen(dir: &Path, name: &str) -> (PathBuf, PathBuf) {
     let (private, public) = (
         dir.join(format!("{name}.key")),
         dir.join(format!("{name}.pub")),
@@ -102,7 +102,7 @@ fn keygen(dir: &Path, name: &str) -> (PathBuf, PathBuf) {
     (private, public)
 }
 
-fn build(feeds: &Path, key: &Path, output: &Path) {
+pub(crate) fn build(feeds: &Path, key: &Path, output: &Path) {
     let out = ok(&[
         "db",
         "build",

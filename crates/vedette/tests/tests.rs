@@ -17,6 +17,8 @@ mod console_lifecycle;
 mod console_tls;
 /// `vedette db`: keys, build from real feeds, status, import, HTTPS update.
 mod db;
+/// `vedette scan …` and `vedette sbom`: vulnerabilities, formats, policies, secrets, malware.
+mod scan;
 /// `vedette sensor` against a real console: reports, identity, SIGTERM, fatal stops.
 mod sensor;
 /// `vedette dev simulate-sensors` against a real console: nothing lost.

@@ -25,13 +25,7 @@ pub fn write(sbom: &Sbom) -> Value {
             "description": d.pretty_name,
         }));
     }
-    let mut refs = std::collections::BTreeSet::new();
-    for (i, p) in sbom.packages.iter().enumerate() {
-        let bom_ref = if refs.insert(p.purl.clone()) {
-            p.purl.clone()
-        } else {
-            format!("{}#{i}", p.purl)
-        };
+    for (p, bom_ref) in sbom.packages.iter().zip(bom_refs(sbom)) {
         let mut c = json!({
             "bom-ref": bom_ref,
             "type": "library",
@@ -66,10 +60,32 @@ pub fn write(sbom: &Sbom) -> Value {
     })
 }
 
+/// The `bom-ref` of each package of `sbom`, in order: its purl, made unique
+/// with `#index` when two packages share one. Documents that refer to the
+/// components (vulnerabilities' `affects`) use these.
+pub fn bom_refs(sbom: &Sbom) -> Vec<String> {
+    let mut seen = std::collections::BTreeSet::new();
+    sbom.packages
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            if seen.insert(p.purl.clone()) {
+                p.purl.clone()
+            } else {
+                format!("{}#{i}", p.purl)
+            }
+        })
+        .collect()
+}
+
 /// The CycloneDX component type of what was scanned: images are
 /// containers, directory trees files.
 fn source_type(source: &str) -> &'static str {
-    if source.starts_with("docker-archive:") || source.starts_with("oci-") {
+    // `docker:NAME` is an image streamed from the Docker Engine (`vedette scan image NAME`).
+    if source.starts_with("docker-archive:")
+        || source.starts_with("docker:")
+        || source.starts_with("oci-")
+    {
         "container"
     } else {
         "file"

@@ -7,7 +7,9 @@
 //! state changes, so a steady host costs two list calls per interval.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+
+pub use bollard;
 
 use bollard::Docker;
 use bollard::query_parameters::{ListContainersOptions, ListImagesOptions};
@@ -54,23 +56,10 @@ impl DockerCollector {
             }
             return None;
         }
-        let path = self.socket.to_str()?;
-        let docker = match Docker::connect_with_unix(
-            path,
-            DOCKER_TIMEOUT_SECS,
-            bollard::API_DEFAULT_VERSION,
-        ) {
+        let docker = match connect(&self.socket, DOCKER_TIMEOUT_SECS).await {
             Ok(docker) => docker,
             Err(err) => {
-                tracing::warn!(socket = %self.socket.display(), error = %err, "cannot use the Docker Engine socket");
-                return None;
-            }
-        };
-        // Speak the Engine's version (older daemons refuse newer API versions).
-        let docker = match docker.negotiate_version().await {
-            Ok(docker) => docker,
-            Err(err) => {
-                tracing::warn!(socket = %self.socket.display(), error = %err, "the Docker Engine does not answer");
+                tracing::warn!(socket = %self.socket.display(), error = %err, "cannot use the Docker Engine");
                 return None;
             }
         };
@@ -201,6 +190,19 @@ impl DockerCollector {
         self.inspected.insert(id.to_string(), inspected.clone());
         Some(inspected)
     }
+}
+
+/// A client of the Docker Engine at the unix socket `socket`, speaking the
+/// Engine's API version (older daemons refuse newer ones). `timeout_secs`
+/// bounds each request until its response starts. Shared with
+/// `vedette scan image`, which streams `GET /images/{name}/get` through it.
+pub async fn connect(socket: &Path, timeout_secs: u64) -> Result<Docker, bollard::errors::Error> {
+    let path = socket
+        .to_str()
+        .ok_or_else(|| bollard::errors::Error::SocketNotFoundError(socket.display().to_string()))?;
+    Docker::connect_with_unix(path, timeout_secs, bollard::API_DEFAULT_VERSION)?
+        .negotiate_version()
+        .await
 }
 
 /// Unix ms of an RFC 3339 time (`0001-01-01T00:00:00Z` for "never" gives a negative value).

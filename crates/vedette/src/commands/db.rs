@@ -37,28 +37,28 @@ enum DbAction {
     Status(StatusArgs),
 }
 
-/// Where the installed DB lives.
+/// Where the installed DB lives (shared with `vedette scan`).
 #[derive(Debug, Args)]
-struct DbPath {
+pub(crate) struct DbPath {
     /// The installed DB file.
     #[arg(
         long,
         env = "VEDETTE_DB",
         default_value = "/var/lib/vedette/vulndb/vedette.db"
     )]
-    db: PathBuf,
+    pub(crate) db: PathBuf,
 }
 
-/// The key DBs must be signed with.
+/// The key DBs must be signed with (shared with `vedette scan`).
 #[derive(Debug, Args)]
-struct TrustedKey {
+pub(crate) struct TrustedKey {
     /// PEM public key (from `vedette db keygen` or the DB publisher) that DBs must be signed with.
     #[arg(
         long,
         env = "VEDETTE_DB_PUBLIC_KEY",
         default_value = "/etc/vedette/vulndb.pub"
     )]
-    public_key: PathBuf,
+    pub(crate) public_key: PathBuf,
 }
 
 #[derive(Debug, Args)]

@@ -3,6 +3,8 @@
 mod console;
 mod db;
 mod dev;
+mod sbom;
+mod scan;
 mod sensor;
 
 use clap::{Subcommand, ValueEnum};
@@ -30,6 +32,11 @@ pub enum Command {
     /// Developer tools: the sensor fleet simulator for capacity tests.
     #[command(hide = true)]
     Dev(dev::DevArgs),
+    /// Scan an image, a directory tree or an SBOM for vulnerabilities, or files for secrets
+    /// and malware; table, JSON, SARIF, CycloneDX and SPDX output, exit code 3 on --fail-on.
+    Scan(scan::ScanArgs),
+    /// Write the SBOM (CycloneDX 1.6 or SPDX 2.3 JSON) of a directory tree or an image.
+    Sbom(sbom::SbomArgs),
 }
 
 /// Sets up `tracing` on standard error.
@@ -52,5 +59,7 @@ pub async fn run(command: Command) -> anyhow::Result<()> {
         Command::Sensor(args) => sensor::run(args).await,
         Command::Db(args) => db::run(args).await,
         Command::Dev(args) => dev::run(args).await,
+        Command::Scan(args) => scan::run(args).await,
+        Command::Sbom(args) => sbom::run(args).await,
     }
 }
