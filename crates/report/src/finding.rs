@@ -558,4 +558,46 @@ mod tests {
         assert!("severe".parse::<Severity>().is_err());
         assert!(Severity::Critical > Severity::High && Severity::Info > Severity::Unknown);
     }
+
+    #[test]
+    fn image_layers_describe_and_round_trip() {
+        let layer = ImageLayer {
+            index: 2,
+            digest: "sha256:0f2891a0e938c8d353b0b429397c55fe742294a14433f752f6f1880b702531aa"
+                .into(),
+            visible: false,
+        };
+        assert_eq!(
+            layer.describe(),
+            "layer 2 sha256:0f2891a0e938…, deleted later"
+        );
+        let old = ImageLayer {
+            index: 0,
+            digest: "abc/layer.tar".into(),
+            visible: true,
+        };
+        assert_eq!(old.describe(), "layer 0 abc/layer.tar");
+        let finding = Finding::Secret(SecretFinding {
+            rule_id: "github-pat-classic".into(),
+            rule_name: "GitHub classic token".into(),
+            severity: Severity::Critical,
+            confidence: "high".into(),
+            path: "/app/.env".into(),
+            line: 1,
+            column: 14,
+            masked: "ghp_****".into(),
+            secret_sha256: "00".into(),
+            secret_len: 40,
+            layer: Some(layer.clone()),
+        });
+        let json = serde_json::to_value(&finding).unwrap();
+        assert_eq!(json["layer"]["visible"], false);
+        let back: Finding = serde_json::from_value(json).unwrap();
+        assert_eq!(back.layer(), Some(&layer));
+        // Reports written before layers existed still parse.
+        let mut json = serde_json::to_value(&finding).unwrap();
+        json.as_object_mut().unwrap().remove("layer");
+        let back: Finding = serde_json::from_value(json).unwrap();
+        assert_eq!(back.layer(), None);
+    }
 }
