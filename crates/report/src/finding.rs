@@ -273,6 +273,16 @@ impl Finding {
         }
     }
 
+    /// The image layer of the file, for secret and malware findings of image
+    /// targets.
+    pub fn layer(&self) -> Option<&ImageLayer> {
+        match self {
+            Finding::Vulnerability(_) => None,
+            Finding::Secret(s) => s.layer.as_ref(),
+            Finding::Malware(m) => m.layer.as_ref(),
+        }
+    }
+
     /// Other ids of the same problem.
     pub fn aliases(&self) -> &[String] {
         match self {
@@ -455,6 +465,40 @@ pub struct SecretFinding {
     pub secret_sha256: String,
     /// Length of the value in bytes.
     pub secret_len: usize,
+    /// For image targets: the layer the file was read from (`path` is then
+    /// the path inside the image).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub layer: Option<ImageLayer>,
+}
+
+/// Where in a container image a file was found. Every layer is scanned, not
+/// only the final filesystem: a file deleted by an upper layer is still in the
+/// image for anyone who pulls it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImageLayer {
+    /// Position of the layer, base layer first, from 0.
+    pub index: usize,
+    /// The layer's digest (`sha256:…`), or its blob name in older `docker
+    /// save` archives (`<id>/layer.tar`).
+    pub digest: String,
+    /// Whether the file is what the final image shows at its path; `false`
+    /// when an upper layer deleted or replaced it.
+    pub visible: bool,
+}
+
+impl ImageLayer {
+    /// A short human form: `layer 2 sha256:0123456789ab…`, plus
+    /// `, deleted later` when the file is not in the final filesystem.
+    pub fn describe(&self) -> String {
+        let digest: String = self.digest.chars().take(19).collect();
+        let cut = if digest.len() < self.digest.len() {
+            "…"
+        } else {
+            ""
+        };
+        let hidden = if self.visible { "" } else { ", deleted later" };
+        format!("layer {} {digest}{cut}{hidden}", self.index)
+    }
 }
 
 /// A malware rule match.
@@ -484,6 +528,10 @@ pub struct MalwareFinding {
     /// Matched string identifiers and offsets (`$a@0x10`).
     #[serde(default)]
     pub strings: Vec<MatchedString>,
+    /// For image targets: the layer the file was read from (`path` is then
+    /// the path inside the image).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub layer: Option<ImageLayer>,
 }
 
 /// A string of a YARA rule that matched.
@@ -509,5 +557,47 @@ mod tests {
         assert_eq!(Severity::from_word("whatever"), Severity::Unknown);
         assert!("severe".parse::<Severity>().is_err());
         assert!(Severity::Critical > Severity::High && Severity::Info > Severity::Unknown);
+    }
+
+    #[test]
+    fn image_layers_describe_and_round_trip() {
+        let layer = ImageLayer {
+            index: 2,
+            digest: "sha256:0f2891a0e938c8d353b0b429397c55fe742294a14433f752f6f1880b702531aa"
+                .into(),
+            visible: false,
+        };
+        assert_eq!(
+            layer.describe(),
+            "layer 2 sha256:0f2891a0e938…, deleted later"
+        );
+        let old = ImageLayer {
+            index: 0,
+            digest: "abc/layer.tar".into(),
+            visible: true,
+        };
+        assert_eq!(old.describe(), "layer 0 abc/layer.tar");
+        let finding = Finding::Secret(SecretFinding {
+            rule_id: "github-pat-classic".into(),
+            rule_name: "GitHub classic token".into(),
+            severity: Severity::Critical,
+            confidence: "high".into(),
+            path: "/app/.env".into(),
+            line: 1,
+            column: 14,
+            masked: "ghp_****".into(),
+            secret_sha256: "00".into(),
+            secret_len: 40,
+            layer: Some(layer.clone()),
+        });
+        let json = serde_json::to_value(&finding).unwrap();
+        assert_eq!(json["layer"]["visible"], false);
+        let back: Finding = serde_json::from_value(json).unwrap();
+        assert_eq!(back.layer(), Some(&layer));
+        // Reports written before layers existed still parse.
+        let mut json = serde_json::to_value(&finding).unwrap();
+        json.as_object_mut().unwrap().remove("layer");
+        let back: Finding = serde_json::from_value(json).unwrap();
+        assert_eq!(back.layer(), None);
     }
 }

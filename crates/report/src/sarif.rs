@@ -256,6 +256,7 @@ fn result(report: &Report, finding: &Finding, index: usize) -> sarif::Result {
                 "secretSha256": s.secret_sha256,
                 "secretLength": s.secret_len,
                 "confidence": s.confidence,
+                "layer": s.layer,
             });
             (text, s.path.clone(), Some(region), fingerprints, props)
         }
@@ -286,9 +287,16 @@ fn result(report: &Report, finding: &Finding, index: usize) -> sarif::Result {
                 "namespace": m.namespace,
                 "tags": m.tags,
                 "member": m.member,
+                "layer": m.layer,
             });
             (text, m.path.clone(), None, fingerprints, props)
         }
+    };
+    // Image findings name their layer in the message too: a viewer that
+    // ignores properties still shows where the file is.
+    let text = match finding.layer() {
+        Some(layer) => format!("{text} [{}]", layer.describe()),
+        None => text,
     };
     let mut physical = sarif::PhysicalLocation::builder()
         .artifact_location(

@@ -3,7 +3,7 @@
 
 use comfy_table::{ContentArrangement, Table, presets};
 
-use crate::finding::{Finding, FixState, Report, ScanKind};
+use crate::finding::{Finding, FixState, ImageLayer, Report, ScanKind};
 
 /// Longest title shown in a cell (the JSON has the whole text).
 const TITLE_WIDTH: usize = 70;
@@ -151,7 +151,7 @@ fn row(finding: &Finding) -> Vec<String> {
         Finding::Secret(s) => vec![
             s.severity.to_string(),
             format!("{}\n{}", s.rule_id, shorten(&s.rule_name)),
-            format!("{}:{}:{}", s.path, s.line, s.column),
+            with_layer(format!("{}:{}:{}", s.path, s.line, s.column), &s.layer),
             s.masked.clone(),
             s.confidence.clone(),
         ],
@@ -163,11 +163,19 @@ fn row(finding: &Finding) -> Vec<String> {
             vec![
                 m.severity.to_string(),
                 m.rule_id.clone(),
-                file,
+                with_layer(file, &m.layer),
                 shorten(m.description.as_deref().unwrap_or("")),
                 m.sha256.chars().take(16).collect::<String>(),
             ]
         }
+    }
+}
+
+/// `location`, and below it the image layer it was found in, if any.
+fn with_layer(location: String, layer: &Option<ImageLayer>) -> String {
+    match layer {
+        Some(layer) => format!("{location}\n({})", layer.describe()),
+        None => location,
     }
 }
 

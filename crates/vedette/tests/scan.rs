@@ -873,3 +873,152 @@ fn malware_eicar_in_a_file_and_in_a_zip() {
     let out = malware(&["--rules", s(&rules)], 1);
     assert!(String::from_utf8_lossy(&out.stderr).contains("broken.yar"));
 }
+
+/// Removes test images when the test ends, passed or not.
+struct RemoveImages(Vec<String>);
+
+impl Drop for RemoveImages {
+    fn drop(&mut self) {
+        let _ = Command::new("docker")
+            .args(["rmi", "-f"])
+            .args(&self.0)
+            .output();
+    }
+}
+
+#[test]
+fn secrets_and_malware_in_every_layer_of_an_image() {
+    ensure_docker_and_image();
+    let dir = tempfile::tempdir().unwrap();
+    let token = github_token();
+    let eicar = [
+        "X5O!P%@AP[4\\PZX54(P^)7CC)7}$",
+        "EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*",
+    ]
+    .concat();
+    // Layers: busybox (0), COPY of the token and EICAR (1), RUN rm of the
+    // token (2): the token is gone from the final filesystem, not from the image.
+    let ctx = dir.path().join("ctx");
+    write(
+        &ctx.join("app/token.env"),
+        format!("GITHUB_TOKEN={token}\n").as_bytes(),
+    );
+    write(&ctx.join("app/eicar.com"), eicar.as_bytes());
+    write(
+        &ctx.join("Dockerfile"),
+        format!(
+            "FROM {}\nCOPY app/ /app/\nRUN [\"/bin/busybox\", \"rm\", \"/app/token.env\"]\n",
+            crate::docker::IMAGE
+        )
+        .as_bytes(),
+    );
+    let image = format!("vedette-scan-layers-test:{}", std::process::id());
+    let _cleanup = RemoveImages(vec![image.clone()]);
+    docker(&["build", "--network", "none", "-q", "-t", &image, s(&ctx)]);
+    let never_in = |out: &Output| {
+        for stream in [&out.stdout, &out.stderr] {
+            let text = String::from_utf8_lossy(stream);
+            assert!(
+                !text.contains(&token),
+                "the full secret was printed: {text}"
+            );
+            assert!(
+                !text.contains(&token[4..20]),
+                "a long part of the secret was printed"
+            );
+        }
+    };
+    let check_token = |report: &Value| {
+        let findings = report["findings"].as_array().unwrap();
+        assert_eq!(findings.len(), 1, "{report:#}");
+        let finding = &findings[0];
+        assert_eq!(finding["rule_id"], "github-pat-classic");
+        assert_eq!(finding["path"], "/app/token.env", "{finding:#}");
+        assert!(finding["masked"].as_str().unwrap().starts_with("ghp_"));
+        assert_eq!(finding["layer"]["index"], 1, "{finding:#}");
+        assert_eq!(finding["layer"]["visible"], false, "{finding:#}");
+        assert!(
+            !finding["layer"]["digest"].as_str().unwrap().is_empty(),
+            "{finding:#}"
+        );
+        finding["layer"]["digest"].as_str().unwrap().to_string()
+    };
+
+    // Streamed from the Docker Engine.
+    let out = run_secrets(Path::new(&image), &["--format", "json"], 0);
+    never_in(&out);
+    let report = json(&out);
+    assert_eq!(report["target"], format!("docker:{image}"));
+    let streamed_digest = check_token(&report);
+
+    // From a `docker save` archive: the same layer.
+    let archive = dir.path().join("image.tar");
+    docker(&["save", "-o", s(&archive), &image]);
+    let out = run_secrets(&archive, &["--format", "json"], 0);
+    never_in(&out);
+    let report = json(&out);
+    assert_eq!(report["target"], format!("image:{}", s(&archive)));
+    assert_eq!(check_token(&report), streamed_digest);
+
+    // The table names the layer; SARIF carries it and validates; --fail-on
+    // exits with 3 for an image target.
+    let out = run_secrets(Path::new(&image), &[], 0);
+    never_in(&out);
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        table.contains("/app/token.env:1:14") && table.contains("deleted later"),
+        "{table}"
+    );
+    let sarif = dir.path().join("image.sarif");
+    let out = run_secrets(
+        Path::new(&image),
+        &["--format", "sarif", "-o", s(&sarif), "--fail-on", "high"],
+        3,
+    );
+    never_in(&out);
+    let text = std::fs::read_to_string(&sarif).unwrap();
+    assert!(!text.contains(&token));
+    validate("sarif", &sarif);
+    let log: Value = serde_json::from_str(&text).unwrap();
+    let result = &log["runs"][0]["results"][0];
+    assert_eq!(result["properties"]["layer"]["index"], 1);
+    assert_eq!(result["properties"]["layer"]["visible"], false);
+
+    // Malware: EICAR in layer 1, still visible.
+    let malware = |target: &str, extra: &[&str], code: i32| -> Output {
+        let mut args = strings(&["scan", "malware", target]);
+        args.extend(strings(extra));
+        let out = run(&args);
+        assert_eq!(
+            out.status.code(),
+            Some(code),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out
+    };
+    let report = json(&malware(&image, &["--format", "json"], 0));
+    let findings = report["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 1, "{report:#}");
+    assert_eq!(findings[0]["rule_id"], "vedette:EICAR_Test_File");
+    assert_eq!(findings[0]["path"], "/app/eicar.com");
+    assert_eq!(findings[0]["layer"]["index"], 1);
+    assert_eq!(findings[0]["layer"]["visible"], true);
+    let report = json(&malware(s(&archive), &["--format", "json"], 0));
+    assert_eq!(report["findings"][0]["path"], "/app/eicar.com");
+    malware(&image, &["--fail-on", "info"], 3);
+
+    // `fs:` scans an archive file as it is; an unknown image is a clear error.
+    let report = json(&malware(
+        &format!("fs:{}", s(&archive)),
+        &["--format", "json"],
+        0,
+    ));
+    assert_eq!(report["target"], format!("dir:{}", s(&archive)));
+    let out = malware("vedette-no-such-image:never", &[], 1);
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("not in the Docker Engine"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -47,10 +47,12 @@ enum ScanAction {
     /// another tool's).
     #[command(after_long_help = EXIT_CODES)]
     Sbom(vuln::SbomArgs),
-    /// Secrets (API keys, tokens, private keys, passwords) in files, shown masked.
+    /// Secrets (API keys, tokens, private keys, passwords) in files or in every layer of a
+    /// container image, shown masked.
     #[command(after_long_help = EXIT_CODES)]
     Secrets(secrets::SecretsArgs),
-    /// Malware: YARA rules (the built-in set, or your own with --rules) over files.
+    /// Malware: YARA rules (the built-in set, or your own with --rules) over files or every
+    /// layer of a container image.
     #[command(after_long_help = EXIT_CODES)]
     Malware(malware::MalwareArgs),
 }

@@ -80,6 +80,34 @@ impl Target {
         Target::image(arg)
     }
 
+    /// What `scan secrets ARG` and `scan malware ARG` mean: the rules of
+    /// [`Target::any`], except that `fs:PATH` may name a file and a file is an
+    /// image only when it opens as one (a `docker save` archive or an OCI
+    /// layout tar) — any other file is scanned as it is.
+    pub fn files(arg: &str) -> anyhow::Result<Target> {
+        if let Some(path) = arg.strip_prefix("fs:") {
+            let path = Path::new(path);
+            if !path.exists() {
+                bail!("{} does not exist", path.display());
+            }
+            return Ok(Target::Dir(path.to_path_buf()));
+        }
+        let path = Path::new(arg);
+        if path.is_file() && ImageSource::open(path).is_err() {
+            return Ok(Target::Dir(path.to_path_buf()));
+        }
+        Target::any(arg)
+    }
+
+    /// How reports name it: `dir:PATH`, `image:PATH` or `docker:NAME`.
+    pub fn label(&self) -> String {
+        match self {
+            Target::Dir(path) => format!("dir:{}", path.display()),
+            Target::Image(path) => format!("image:{}", path.display()),
+            Target::Engine(name) => format!("docker:{name}"),
+        }
+    }
+
     /// How progress messages name it.
     pub fn describe(&self) -> String {
         match self {
@@ -151,11 +179,21 @@ pub async fn engine_image(name: &str, socket: &Path) -> anyhow::Result<bollard::
     }
 }
 
-/// Streams `docker save NAME` from the Engine into the one-pass cataloger.
-async fn catalog_engine(name: &str, socket: &Path) -> anyhow::Result<Sbom> {
+/// `docker save NAME` from the Engine as a blocking reader, for one-pass
+/// readers running under `spawn_blocking` (it must be created inside the
+/// runtime, and must not be read on one of its workers).
+pub async fn engine_stream(
+    name: &str,
+    socket: &Path,
+) -> anyhow::Result<impl std::io::Read + Send + 'static> {
     let engine = engine_image(name, socket).await?;
     let stream = engine.export_image(name).map_err(std::io::Error::other);
-    let mut reader = SyncIoBridge::new(StreamReader::new(stream));
+    Ok(SyncIoBridge::new(StreamReader::new(stream)))
+}
+
+/// Streams `docker save NAME` from the Engine into the one-pass cataloger.
+async fn catalog_engine(name: &str, socket: &Path) -> anyhow::Result<Sbom> {
+    let mut reader = engine_stream(name, socket).await?;
     let description = format!("docker:{name}");
     let what = name.to_string();
     blocking(move || {
