@@ -486,6 +486,16 @@ pub struct ImageLayer {
     pub visible: bool,
 }
 
+impl From<vedette_sbom::source::LayerRef> for ImageLayer {
+    fn from(layer: vedette_sbom::source::LayerRef) -> ImageLayer {
+        ImageLayer {
+            index: layer.index,
+            digest: layer.digest,
+            visible: layer.visible,
+        }
+    }
+}
+
 impl ImageLayer {
     /// A short human form: `layer 2 sha256:0123456789ab…`, plus
     /// `, deleted later` when the file is not in the final filesystem.

@@ -10,6 +10,8 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize, Serializer};
 use sha2::{Digest, Sha256};
 
+pub use vedette_sbom::source::LayerRef;
+
 /// How bad it is if the secret is real.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -88,33 +90,6 @@ pub struct Finding {
     /// file is still visible in the final image. `None` for directory trees.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub layer: Option<LayerRef>,
-}
-
-/// Where in a container image a file was found.
-///
-/// Every layer is scanned, not only the final filesystem: a secret added in one layer and
-/// deleted in a later one is still in the image (anyone who pulls it can extract the layer).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
-pub struct LayerRef {
-    /// Position of the layer in the image, base layer first, from 0.
-    pub index: usize,
-    /// The layer's digest (`sha256:…`) when the image stores layers by digest (OCI layouts,
-    /// Docker ≥ 25 archives), else its blob name in the archive (`<id>/layer.tar`).
-    pub digest: String,
-    /// Whether this file is what the final image shows at its path; `false` when an upper
-    /// layer deleted or replaced it.
-    pub visible: bool,
-}
-
-impl LayerRef {
-    /// The reference to `layer` of an image, for a file visible or not.
-    pub fn new(layer: &vedette_sbom::source::Layer, visible: bool) -> LayerRef {
-        LayerRef {
-            index: layer.index,
-            digest: layer.id().to_string(),
-            visible,
-        }
-    }
 }
 
 fn serialize_path_lossy<S: Serializer>(path: &Path, s: S) -> Result<S::Ok, S::Error> {

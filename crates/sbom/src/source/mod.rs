@@ -13,7 +13,8 @@ use std::io::{Read, Seek};
 
 pub use dir::DirSource;
 pub use image::{
-    FILE_LIMIT as IMAGE_FILE_LIMIT, ImageSource, Layer, LayerFile, Limits as ImageLimits, stream,
+    FILE_LIMIT as IMAGE_FILE_LIMIT, ImageSource, Layer, LayerFile, LayerRef, Limits as ImageLimits,
+    stream,
 };
 
 use crate::Error;

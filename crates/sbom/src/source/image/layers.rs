@@ -27,6 +27,34 @@ pub struct Layer {
     pub digest: Option<String>,
 }
 
+/// Where in a container image a scanned file was found: the layer it was read from and
+/// whether it is still what the final image shows. Secret and malware findings carry it.
+///
+/// Every layer is scanned, not only the final filesystem: a file added in one layer and
+/// deleted in a later one is still in the image (anyone who pulls it can extract the layer).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
+pub struct LayerRef {
+    /// Position of the layer in the image, base layer first, from 0.
+    pub index: usize,
+    /// The layer's digest (`sha256:…`) when the image stores layers by digest (OCI layouts,
+    /// Docker ≥ 25 archives), else its blob name in the archive (`<id>/layer.tar`).
+    pub digest: String,
+    /// Whether this file is what the final image shows at its path; `false` when an upper
+    /// layer deleted or replaced it.
+    pub visible: bool,
+}
+
+impl LayerRef {
+    /// The reference to `layer` of an image, for a file visible or not.
+    pub fn new(layer: &Layer, visible: bool) -> LayerRef {
+        LayerRef {
+            index: layer.index,
+            digest: layer.id().to_string(),
+            visible,
+        }
+    }
+}
+
 impl Layer {
     /// The layer at `index` stored as blob `blob`; the digest is read from
     /// the blob name when it is content-addressed.

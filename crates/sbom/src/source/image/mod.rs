@@ -32,7 +32,7 @@ use self::tar_stream::{Kind, TarStream};
 use super::{FileInfo, FileMeta, Source, VisitFn, WantFn};
 use crate::{Diagnostic, Error};
 
-pub use self::layers::{Layer, LayerFile};
+pub use self::layers::{Layer, LayerFile, LayerRef};
 
 /// Largest file read from an image for cataloging (they are held in memory).
 pub const FILE_LIMIT: u64 = 256 << 20;

@@ -208,3 +208,14 @@ fn findings_only(format: OutputFormat, what: &str) -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+/// `path`, followed by its image layer when it has one (for per-file errors).
+fn in_layer(path: String, layer: Option<vedette_sbom::source::LayerRef>) -> String {
+    match layer {
+        Some(layer) => format!(
+            "{path} ({})",
+            vedette_report::finding::ImageLayer::from(layer).describe()
+        ),
+        None => path,
+    }
+}

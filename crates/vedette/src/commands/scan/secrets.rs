@@ -12,10 +12,10 @@ use vedette_report::finding::{
     Finding, ImageLayer, Report, ScanError, ScanKind, SecretFinding, Severity,
 };
 use vedette_sbom::source::{ImageLimits, ImageSource};
-use vedette_secrets::{ArchiveLimits, LayerRef, RuleFile, Ruleset, ScanOptions, Scanner};
+use vedette_secrets::{ArchiveLimits, RuleFile, Ruleset, ScanOptions, Scanner};
 
 use super::target::{self, Target};
-use super::{OutputArgs, PolicyArgs, conclude, findings_only, progress};
+use super::{OutputArgs, PolicyArgs, conclude, findings_only, in_layer, progress};
 
 #[derive(Debug, Args)]
 pub struct SecretsArgs {
@@ -138,7 +138,7 @@ pub async fn run(args: SecretsArgs) -> anyhow::Result<()> {
                 masked: f.masked,
                 secret_sha256: f.secret_sha256,
                 secret_len: f.secret_len,
-                layer: f.layer.map(image_layer),
+                layer: f.layer.map(ImageLayer::from),
             })
         })
         .collect();
@@ -159,20 +159,4 @@ pub async fn run(args: SecretsArgs) -> anyhow::Result<()> {
         .collect();
     report.finish();
     conclude(report, &args.policy, false, &args.output)
-}
-
-fn image_layer(layer: LayerRef) -> ImageLayer {
-    ImageLayer {
-        index: layer.index,
-        digest: layer.digest,
-        visible: layer.visible,
-    }
-}
-
-/// `path`, followed by its image layer when it has one.
-fn in_layer(path: String, layer: Option<LayerRef>) -> String {
-    match layer {
-        Some(layer) => format!("{path} ({})", image_layer(layer).describe()),
-        None => path,
-    }
 }
