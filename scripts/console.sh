@@ -18,6 +18,15 @@ fi
 cargo build --release -p vedette || die "vedette does not build"
 BIN="$CARGO_TARGET_DIR/release/vedette"
 
+# Put `vedette` on the PATH, so that the commands the console prints work as
+# printed (including under sudo, whose PATH has /usr/local/bin).
+if [ -w /usr/local/bin ]; then LINK_DIR=/usr/local/bin; else LINK_DIR="$HOME/.local/bin"; fi
+mkdir -p "$LINK_DIR" && ln -sf "$BIN" "$LINK_DIR/vedette" || die "cannot link vedette into $LINK_DIR"
+case ":$PATH:" in
+  *":$LINK_DIR:"*) ;;
+  *) echo "console.sh: vedette is linked in $LINK_DIR, which is not on your PATH: add it (export PATH=\"$LINK_DIR:\$PATH\")" ;;
+esac
+
 export VEDETTE_DATA_DIR="${VEDETTE_DATA_DIR:-$PWD/.vedette}"
 export VEDETTE_LISTEN="${VEDETTE_LISTEN:-0.0.0.0:8443}"
 mkdir -p "$VEDETTE_DATA_DIR"
@@ -45,5 +54,11 @@ API_KEY=$(awk '/Sensor API key:/ {print $4}' "$BANNER")
 VEDETTE_API_KEY="$API_KEY" "$BIN" sensor --console-url "https://127.0.0.1:${VEDETTE_LISTEN##*:}" \
   --console-fingerprint "$FINGERPRINT" --state-file "$VEDETTE_DATA_DIR/sensor-state.json" &
 SENSOR_PID=$!
-echo "console.sh: a sensor on this host reports to the console (pid $SENSOR_PID); Ctrl-C stops both"
+cat <<EOF
+console.sh: a sensor on this host reports to the console (pid $SENSOR_PID); Ctrl-C stops both.
+console.sh: this console's store is in $VEDETTE_DATA_DIR; commands on this host need it:
+    export VEDETTE_DATA_DIR=$VEDETTE_DATA_DIR
+    vedette console admin create --username NAME     # the first admin, instead of the setup page
+    vedette console api-key show                     # the sensor API key
+EOF
 wait "$CONSOLE_PID"

@@ -85,6 +85,7 @@ fn report(sensor: &Sensor, sequence: u64, snapshot: bool) -> Report {
         containers: Changes::default(),
         images: Changes::default(),
         connections: Changes::default(),
+        collectors: None,
     }
 }
 

@@ -65,6 +65,54 @@ pub struct Report {
     /// Sockets (listening and connected) added or gone.
     #[serde(default)]
     pub connections: Changes<Connection>,
+    /// Which collectors ran and why the others did not, when that changed
+    /// (always in a snapshot from sensors that know it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub collectors: Option<Vec<CollectorStatus>>,
+}
+
+/// Whether one collector sees what it is for, and if not, why: so that an
+/// empty view (no containers on the map) says why it is empty.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CollectorStatus {
+    /// The collector: `host`, `cloud`, `processes`, `connections`, `docker`.
+    pub name: String,
+    /// True when it collected this interval.
+    pub active: bool,
+    /// Why it is inactive or partial, in words an operator can act on, e.g.
+    /// "no Docker Engine socket at /var/run/docker.sock".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+impl CollectorStatus {
+    /// A collector that works.
+    pub fn active(name: &str) -> Self {
+        CollectorStatus {
+            name: name.into(),
+            active: true,
+            reason: None,
+        }
+    }
+
+    /// A collector that works only in part, and why.
+    pub fn partial(name: &str, reason: impl Into<String>) -> Self {
+        CollectorStatus {
+            name: name.into(),
+            active: true,
+            reason: Some(reason.into()),
+        }
+    }
+
+    /// A collector that does not work here, and why.
+    pub fn inactive(name: &str, reason: impl Into<String>) -> Self {
+        CollectorStatus {
+            name: name.into(),
+            active: false,
+            reason: Some(reason.into()),
+        }
+    }
 }
 
 /// Items added or changed (`upsert`, whole items) and removed (`remove`, keys).
@@ -344,6 +392,7 @@ mod tests {
             containers: Changes::default(),
             images: Changes::default(),
             connections: Changes::default(),
+            collectors: Some(vec![CollectorStatus::inactive("docker", "no socket")]),
         };
         let json = serde_json::to_string(&report).unwrap();
         assert_eq!(serde_json::from_str::<Report>(&json).unwrap(), report);

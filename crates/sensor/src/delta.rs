@@ -11,8 +11,8 @@
 use std::collections::{HashMap, HashSet};
 
 use vedette_model::wire::{
-    Changes, Connection, Container, Host, Image, Keyed, PROTOCOL_VERSION, Process, Report,
-    Visibility,
+    Changes, CollectorStatus, Connection, Container, Host, Image, Keyed, PROTOCOL_VERSION, Process,
+    Report, Visibility,
 };
 
 use crate::collect::Observation;
@@ -45,6 +45,7 @@ pub struct Baseline {
     containers: HashMap<String, Container>,
     images: HashMap<String, Image>,
     connections: HashMap<String, Connection>,
+    collectors: Option<Vec<CollectorStatus>>,
 }
 
 impl Baseline {
@@ -72,6 +73,7 @@ impl Baseline {
             containers: all(&observation.containers),
             images: all(&observation.images),
             connections: all(&observation.connections),
+            collectors: Some(observation.collectors.clone()),
         }
     }
 
@@ -93,6 +95,8 @@ impl Baseline {
             containers: diff(&self.containers, &observation.containers, |a, b| a != b),
             images: diff(&self.images, &observation.images, |a, b| a != b),
             connections: diff(&self.connections, &observation.connections, |a, b| a != b),
+            collectors: (self.collectors.as_ref() != Some(&observation.collectors))
+                .then(|| observation.collectors.clone()),
         }
     }
 
@@ -104,6 +108,10 @@ impl Baseline {
             self.containers.clear();
             self.images.clear();
             self.connections.clear();
+            self.collectors = None;
+        }
+        if let Some(collectors) = &report.collectors {
+            self.collectors = Some(collectors.clone());
         }
         if let Some(host) = &report.host {
             self.host = Some(host.clone());
@@ -241,6 +249,24 @@ mod tests {
             processes,
             ..Default::default()
         }
+    }
+
+    #[test]
+    fn collector_statuses_go_in_snapshots_and_in_deltas_when_they_change() {
+        let mut first = observation(vec![process(1, "init")]);
+        first.collectors = vec![CollectorStatus::inactive("docker", "no socket")];
+        let mut baseline = Baseline::default();
+        let snapshot = Baseline::snapshot(&first, header(1));
+        assert_eq!(snapshot.collectors.as_deref(), Some(&first.collectors[..]));
+        baseline.acknowledge(&snapshot);
+        assert_eq!(baseline.delta(&first, header(2)).collectors, None);
+
+        let mut docker_up = first.clone();
+        docker_up.collectors = vec![CollectorStatus::active("docker")];
+        let delta = baseline.delta(&docker_up, header(2));
+        assert_eq!(delta.collectors.as_deref(), Some(&docker_up.collectors[..]));
+        baseline.acknowledge(&delta);
+        assert_eq!(baseline.delta(&docker_up, header(3)).collectors, None);
     }
 
     #[test]

@@ -20,7 +20,7 @@ use std::net::SocketAddr;
 
 use procfs::net::{TcpState, UdpState};
 use procfs::process::FDTarget;
-use vedette_model::wire::{Connection, Process, Transport};
+use vedette_model::wire::{CollectorStatus, Connection, Process, Transport};
 
 use crate::root::HostRoot;
 
@@ -55,6 +55,10 @@ pub struct ConnectionCollector {
     owners: HashMap<u64, u32>,
     /// Last readings per namespace.
     cache: HashMap<u64, Cached>,
+    /// Processes looked at, and those whose open files could not be read,
+    /// in the last collection.
+    looked_at: usize,
+    unreadable: usize,
 }
 
 impl ConnectionCollector {
@@ -65,6 +69,36 @@ impl ConnectionCollector {
             namespaces: HashMap::new(),
             owners: HashMap::new(),
             cache: HashMap::new(),
+            looked_at: 0,
+            unreadable: 0,
+        }
+    }
+
+    /// Whether the last collection could read processes' sockets. A few
+    /// unreadable processes are normal (they exit while being read); more
+    /// than a tenth means missing privileges, which the reason names.
+    pub fn status(&self) -> CollectorStatus {
+        const NEEDS: &str =
+            "run the sensor as root, or with CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH";
+        if self.looked_at == 0 {
+            CollectorStatus::inactive(
+                "connections",
+                "no processes with a network namespace to read sockets from",
+            )
+        } else if self.unreadable == self.looked_at {
+            CollectorStatus::inactive(
+                "connections",
+                format!("cannot read the open files of any process: {NEEDS}"),
+            )
+        } else if self.unreadable * 10 > self.looked_at {
+            CollectorStatus::partial(
+                "connections",
+                format!(
+                    "cannot read the open files of some processes, so their sockets are not mapped: {NEEDS}"
+                ),
+            )
+        } else {
+            CollectorStatus::active("connections")
         }
     }
 
@@ -73,6 +107,8 @@ impl ConnectionCollector {
         out.clear();
         self.namespaces.clear();
         self.owners.clear();
+        self.looked_at = 0;
+        self.unreadable = 0;
         let proc = self.root.proc();
         for process in processes {
             let Some(netns) = process.netns else { continue };
@@ -80,12 +116,17 @@ impl ConnectionCollector {
                 pid: process.pid,
                 ..Namespace::default()
             });
+            self.looked_at += 1;
             let Ok(handle) =
                 procfs::process::Process::new_with_root(proc.join(process.pid.to_string()))
             else {
+                self.unreadable += 1;
                 continue;
             };
-            let Ok(fds) = handle.fd() else { continue };
+            let Ok(fds) = handle.fd() else {
+                self.unreadable += 1;
+                continue;
+            };
             for fd in fds.flatten() {
                 if let FDTarget::Socket(inode) = fd.target {
                     self.owners.entry(inode).or_insert(process.pid);
@@ -200,6 +241,28 @@ fn canonical(address: SocketAddr) -> SocketAddr {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn says_why_sockets_cannot_be_read() {
+        let empty = tempfile::tempdir().unwrap();
+        let mut collector = ConnectionCollector::new(HostRoot::new(empty.path()));
+        let mut out = Vec::new();
+        collector.collect(&[], &mut out);
+        assert!(!collector.status().active);
+
+        // Processes whose /proc entries cannot be read (here: absent).
+        let processes: Vec<Process> = (1..=3)
+            .map(|pid| Process {
+                pid,
+                netns: Some(4026531840),
+                ..Default::default()
+            })
+            .collect();
+        collector.collect(&processes, &mut out);
+        let status = collector.status();
+        assert!(!status.active);
+        assert!(status.reason.unwrap().contains("CAP_SYS_PTRACE"), "{out:?}");
+    }
 
     #[test]
     fn maps_ipv4_in_ipv6_to_ipv4() {

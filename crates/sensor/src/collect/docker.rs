@@ -13,7 +13,7 @@ pub use bollard;
 
 use bollard::Docker;
 use bollard::query_parameters::{ListContainersOptions, ListImagesOptions};
-use vedette_model::wire::{Container, ContainerNetwork, Image, PortMapping};
+use vedette_model::wire::{CollectorStatus, Container, ContainerNetwork, Image, PortMapping};
 
 /// Seconds allowed for each Docker Engine request.
 const DOCKER_TIMEOUT_SECS: u64 = 10;
@@ -32,6 +32,8 @@ pub struct DockerCollector {
     docker: Option<Docker>,
     told_missing: bool,
     inspected: HashMap<String, Inspected>,
+    /// Why the last collection listed nothing, when the Engine was not usable.
+    failure: Option<String>,
 }
 
 impl DockerCollector {
@@ -42,6 +44,15 @@ impl DockerCollector {
             docker: None,
             told_missing: false,
             inspected: HashMap::new(),
+            failure: None,
+        }
+    }
+
+    /// Whether the last collection could list containers and images.
+    pub fn status(&self) -> CollectorStatus {
+        match &self.failure {
+            None => CollectorStatus::active("docker"),
+            Some(reason) => CollectorStatus::inactive("docker", reason.clone()),
         }
     }
 
@@ -50,6 +61,10 @@ impl DockerCollector {
             return Some(docker.clone());
         }
         if !self.socket.exists() {
+            self.failure = Some(format!(
+                "no Docker Engine socket at {}",
+                self.socket.display()
+            ));
             if !self.told_missing {
                 tracing::info!(socket = %self.socket.display(), "no Docker Engine socket: no containers to report");
                 self.told_missing = true;
@@ -60,6 +75,10 @@ impl DockerCollector {
             Ok(docker) => docker,
             Err(err) => {
                 tracing::warn!(socket = %self.socket.display(), error = %err, "cannot use the Docker Engine");
+                self.failure = Some(format!(
+                    "cannot use the Docker Engine at {}: {err}",
+                    self.socket.display()
+                ));
                 return None;
             }
         };
@@ -85,11 +104,16 @@ impl DockerCollector {
             Ok(listed) => listed,
             Err(err) => {
                 tracing::warn!(error = %err, "cannot list containers");
+                self.failure = Some(format!(
+                    "the Docker Engine at {} did not list containers: {err}",
+                    self.socket.display()
+                ));
                 // Reconnect next time: the daemon may have restarted.
                 self.docker = None;
                 return;
             }
         };
+        self.failure = None;
         self.inspected
             .retain(|id, _| listed.iter().any(|c| c.id.as_deref() == Some(id)));
         for summary in listed {
@@ -232,5 +256,11 @@ mod tests {
         collector.collect(&mut containers, &mut images).await;
         assert!(containers.is_empty() && images.is_empty());
         assert!(collector.told_missing);
+        let status = collector.status();
+        assert!(!status.active);
+        assert_eq!(
+            status.reason.as_deref(),
+            Some("no Docker Engine socket at /nonexistent/docker.sock")
+        );
     }
 }

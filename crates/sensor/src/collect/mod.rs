@@ -14,7 +14,9 @@ pub mod users;
 
 use std::path::PathBuf;
 
-use vedette_model::wire::{Connection, Container, Host, Image, Process, Visibility};
+use vedette_model::wire::{
+    CollectorStatus, Connection, Container, Host, Image, Process, Visibility,
+};
 
 use crate::root::HostRoot;
 
@@ -33,6 +35,8 @@ pub struct Observation {
     pub containers: Vec<Container>,
     /// Images.
     pub images: Vec<Image>,
+    /// Which collectors saw what they are for, and why the others did not.
+    pub collectors: Vec<CollectorStatus>,
 }
 
 /// What the collectors need to know.
@@ -88,6 +92,25 @@ impl Collectors {
             .collect(&mut observation.containers, &mut observation.images)
             .await;
         lap(&mut self.timings[3]);
+        observation.collectors = self.statuses(&observation.host);
+    }
+
+    /// Each collector's status after a collection, in a fixed order.
+    fn statuses(&self, host: &Host) -> Vec<CollectorStatus> {
+        let cloud = match &host.cloud {
+            Some(_) => CollectorStatus::active("cloud"),
+            None => CollectorStatus::inactive(
+                "cloud",
+                "no cloud instance metadata: not on a cloud, or its metadata service did not answer",
+            ),
+        };
+        vec![
+            CollectorStatus::active("host"),
+            cloud,
+            self.processes.status(),
+            self.connections.status(),
+            self.docker.status(),
+        ]
     }
 
     /// Wall time each collector took in the last collection: host,

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::time::Instant;
 
-use vedette_model::wire::Process;
+use vedette_model::wire::{CollectorStatus, Process};
 
 use super::cgroup::container_id_from_cgroup_file;
 use super::users::Users;
@@ -30,6 +30,8 @@ pub struct ProcessCollector {
     previous: HashMap<(u32, u64), u64>,
     current: HashMap<(u32, u64), u64>,
     previous_at: Option<Instant>,
+    /// Why the last collection found nothing, when it could not list `/proc`.
+    failure: Option<String>,
 }
 
 impl ProcessCollector {
@@ -45,6 +47,15 @@ impl ProcessCollector {
             previous: HashMap::new(),
             current: HashMap::new(),
             previous_at: None,
+            failure: None,
+        }
+    }
+
+    /// Whether the last collection could list processes.
+    pub fn status(&self) -> CollectorStatus {
+        match &self.failure {
+            None => CollectorStatus::active("processes"),
+            Some(reason) => CollectorStatus::inactive("processes", reason.clone()),
         }
     }
 
@@ -59,10 +70,20 @@ impl ProcessCollector {
             .filter(|secs| *secs > 0.0);
         self.current.clear();
         let proc = self.root.proc();
-        let Ok(all) = procfs::process::all_processes_with_root(&proc) else {
-            tracing::warn!(path = %proc.display(), "cannot list processes");
-            return;
+        let all = match procfs::process::all_processes_with_root(&proc) {
+            Ok(all) => all,
+            Err(err) => {
+                if self.failure.is_none() {
+                    tracing::warn!(path = %proc.display(), error = %err, "cannot list processes");
+                }
+                self.failure = Some(format!(
+                    "cannot list processes in {}: {err}",
+                    proc.display()
+                ));
+                return;
+            }
         };
+        self.failure = None;
         for process in all.flatten() {
             let Ok(stat) = process.stat() else { continue };
             if stat.flags & PF_KTHREAD != 0 {
