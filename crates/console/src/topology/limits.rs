@@ -53,14 +53,14 @@ impl Limits {
     /// The defaults, sized from measurements; `docs/console.md` ("Limits")
     /// says why.
     pub const DEFAULT: Limits = Limits {
-        max_processes: 20_000,
-        max_containers: 2_000,
-        max_images: 5_000,
-        max_connections: 50_000,
+        max_processes: 10_000,
+        max_containers: 1_000,
+        max_images: 2_000,
+        max_connections: 20_000,
         max_item_bytes: 64 * 1024,
-        max_sensor_bytes: 64 * MIB,
+        max_sensor_bytes: 32 * MIB,
         fleet_budget_bytes: 2048 * MIB,
-        max_report_bytes: 32 * MIB,
+        max_report_bytes: 16 * MIB,
         decode_budget_bytes: 256 * MIB,
     };
 }

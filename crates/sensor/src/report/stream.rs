@@ -184,3 +184,54 @@ impl ReportStream {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::StatusCode;
+    use vedette_model::wire::{Changes, PROTOCOL_VERSION};
+
+    fn stream() -> ReportStream {
+        ReportStream::new(Duration::from_millis(1), Duration::from_millis(2)).unwrap()
+    }
+
+    fn report(sequence: u64, snapshot: bool) -> Report {
+        Report {
+            protocol: PROTOCOL_VERSION,
+            sensor_id: "s".into(),
+            sequence,
+            snapshot,
+            collected_at_ms: 1,
+            visibility: Visibility::Host,
+            host: None,
+            processes: Changes::default(),
+            containers: Changes::default(),
+            images: Changes::default(),
+            connections: Changes::default(),
+        }
+    }
+
+    #[test]
+    fn i12_a_refused_report_is_followed_by_a_snapshot_renumbered_when_out_of_range() {
+        let mut stream = stream();
+        stream.react(&report(1, true), &SendOutcome::Accepted(1));
+        assert!(!stream.needs_snapshot());
+        // Refused as invalid or over a limit: a snapshot, same numbering.
+        let refused = SendOutcome::Rejected(StatusCode::UNPROCESSABLE_ENTITY, "limit".into());
+        stream.react(&report(2, false), &refused);
+        assert!(stream.needs_snapshot());
+        assert_eq!(stream.last_sequence(), 1);
+        // Refused for its number: the snapshot starts again from 1.
+        stream.react(
+            &report(MAX_SEQUENCE, true),
+            &SendOutcome::Accepted(MAX_SEQUENCE),
+        );
+        assert_eq!(stream.last_sequence(), MAX_SEQUENCE);
+        stream.react(&report(MAX_SEQUENCE + 1, false), &refused);
+        assert!(stream.needs_snapshot());
+        assert_eq!(stream.last_sequence(), 0);
+        // A console acknowledging an out-of-range number cannot push it past.
+        stream.react(&report(1, true), &SendOutcome::Accepted(u64::MAX));
+        assert_eq!(stream.last_sequence(), MAX_SEQUENCE);
+    }
+}
