@@ -43,6 +43,9 @@ pub struct Config {
     pub sensor_offline_after: Duration,
     /// The topology of a sensor offline for this long is removed.
     pub sensor_retention: Duration,
+    /// What sensors may make the console hold: items and bytes per sensor,
+    /// the fleet's topology budget, decompression bounds.
+    pub topology_limits: crate::topology::limits::Limits,
 }
 
 impl Config {
@@ -66,6 +69,7 @@ impl Config {
             shutdown_grace: Duration::from_secs(30),
             sensor_offline_after: Duration::from_secs(60),
             sensor_retention: Duration::from_secs(24 * 3600),
+            topology_limits: crate::topology::limits::Limits::default(),
         }
     }
 

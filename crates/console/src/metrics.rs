@@ -1,5 +1,5 @@
 //! Prometheus metrics: request counts and latency per route, database pool,
-//! build info. Served on a separate plain-HTTP listener that binds loopback
+//! topology state and decompression budgets, build info. Served on a separate plain-HTTP listener that binds loopback
 //! by default, so metrics are not public unless the operator decides so.
 
 use std::net::SocketAddr;
@@ -52,12 +52,29 @@ pub async fn track(request: Request, next: Next) -> Response {
     response
 }
 
-async fn render(State(state): State<AppState>) -> Response {
+/// Sets the gauges read from the state (pool, topology budgets) and renders
+/// every metric in Prometheus' text format; `None` without a recorder.
+pub async fn render_text(state: &AppState) -> Option<String> {
+    let handle = handle()?;
     let (size, idle) = state.store.pool_stats();
     metrics::gauge!("vedette_db_pool_connections").set(f64::from(size));
     metrics::gauge!("vedette_db_pool_idle_connections").set(idle as f64);
-    match handle() {
-        Some(handle) => handle.render().into_response(),
+    let limits = &state.config.topology_limits;
+    let topology = &state.topology;
+    metrics::gauge!("vedette_topology_sensors").set(topology.sensor_count().await as f64);
+    metrics::gauge!("vedette_topology_state_bytes").set(topology.fleet.held() as f64);
+    metrics::gauge!("vedette_topology_state_budget_bytes").set(limits.fleet_budget_bytes as f64);
+    metrics::gauge!("vedette_report_decode_reserved_bytes")
+        .set(topology.decoding.reserved() as f64);
+    metrics::gauge!("vedette_report_decode_reserved_peak_bytes")
+        .set(topology.decoding.peak() as f64);
+    metrics::gauge!("vedette_report_decode_budget_bytes").set(limits.decode_budget_bytes as f64);
+    Some(handle.render())
+}
+
+async fn render(State(state): State<AppState>) -> Response {
+    match render_text(&state).await {
+        Some(text) => text.into_response(),
         None => (
             axum::http::StatusCode::SERVICE_UNAVAILABLE,
             "metrics recorder unavailable",

@@ -18,6 +18,9 @@ mod authz_matrix;
 mod bad_input;
 /// Repeated failed sign-ins are throttled, locked out and audited.
 mod brute_force;
+/// Issue 12: per-sensor limits, the fleet budget, decompression bombs,
+/// integers out of range.
+mod ingest_limits;
 /// The same behaviour suite on SQLite and on PostgreSQL.
 mod store_backends;
 /// Sensor reports, deltas, protocol robustness and the topology graph.

@@ -14,12 +14,12 @@ use vedette_model::wire::{
 use crate::harness::{Caller, Db, TestConsole};
 
 /// A registered sensor: id and token.
-struct Sensor {
-    id: String,
-    caller: Caller,
+pub(crate) struct Sensor {
+    pub(crate) id: String,
+    pub(crate) caller: Caller,
 }
 
-async fn register(console: &TestConsole, hostname: &str) -> Sensor {
+pub(crate) async fn register(console: &TestConsole, hostname: &str) -> Sensor {
     let (status, body, _) = console
         .call(
             &Caller::Anonymous,
@@ -35,13 +35,13 @@ async fn register(console: &TestConsole, hostname: &str) -> Sensor {
     }
 }
 
-fn zstd(bytes: &[u8]) -> Vec<u8> {
+pub(crate) fn zstd(bytes: &[u8]) -> Vec<u8> {
     let mut encoder = zstd::stream::write::Encoder::new(Vec::new(), 3).unwrap();
     encoder.write_all(bytes).unwrap();
     encoder.finish().unwrap()
 }
 
-async fn post_raw(
+pub(crate) async fn post_raw(
     console: &TestConsole,
     sensor: &Sensor,
     body: Vec<u8>,
@@ -62,7 +62,11 @@ async fn post_raw(
     (status, body)
 }
 
-async fn send(console: &TestConsole, sensor: &Sensor, report: &Report) -> (StatusCode, Value) {
+pub(crate) async fn send(
+    console: &TestConsole,
+    sensor: &Sensor,
+    report: &Report,
+) -> (StatusCode, Value) {
     post_raw(
         console,
         sensor,
@@ -72,7 +76,7 @@ async fn send(console: &TestConsole, sensor: &Sensor, report: &Report) -> (Statu
     .await
 }
 
-fn report(sensor: &Sensor, sequence: u64, snapshot: bool) -> Report {
+pub(crate) fn report(sensor: &Sensor, sequence: u64, snapshot: bool) -> Report {
     Report {
         protocol: 1,
         sensor_id: sensor.id.clone(),
@@ -89,7 +93,7 @@ fn report(sensor: &Sensor, sequence: u64, snapshot: bool) -> Report {
     }
 }
 
-fn host(name: &str, ip: &str) -> Host {
+pub(crate) fn host(name: &str, ip: &str) -> Host {
     Host {
         hostname: name.into(),
         os_id: "debian".into(),
@@ -103,7 +107,7 @@ fn host(name: &str, ip: &str) -> Host {
     }
 }
 
-fn process(pid: u32, name: &str, container: Option<&str>) -> Process {
+pub(crate) fn process(pid: u32, name: &str, container: Option<&str>) -> Process {
     Process {
         pid,
         ppid: 1,
@@ -142,7 +146,7 @@ fn container(id: &str, name: &str, ip: &str, pid: u32, published: Option<(u16, u
     }
 }
 
-fn listen(local: &str, pid: u32) -> Connection {
+pub(crate) fn listen(local: &str, pid: u32) -> Connection {
     Connection {
         transport: Transport::Tcp,
         listening: true,

@@ -21,8 +21,17 @@ pub const PROTOCOL_VERSION: u32 = 1;
 
 /// Largest compressed report the console accepts.
 pub const MAX_COMPRESSED_REPORT_BYTES: usize = 16 * 1024 * 1024;
-/// Largest decompressed report the console accepts (bounds zstd bombs).
+/// Largest decompressed report the protocol allows (bounds zstd bombs). The
+/// console's own bound is configurable and lower by default (a busy host's
+/// snapshot is a few hundred KiB of JSON).
 pub const MAX_REPORT_BYTES: usize = 128 * 1024 * 1024;
+/// Largest sequence number: the console stores sequences as signed 64-bit
+/// integers. A sensor whose next number would pass it starts a new stream
+/// with a snapshot.
+pub const MAX_SEQUENCE: u64 = i64::MAX as u64;
+/// Latest timestamp accepted (Unix ms of 9999-12-31T23:59:59.999Z), so that
+/// every timestamp converts to a calendar date.
+pub const MAX_TIMESTAMP_MS: i64 = 253_402_300_799_999;
 
 /// What a sensor can see of its host.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -368,6 +377,110 @@ impl Keyed for Connection {
     }
 }
 
+/// Why a report's numbers are out of range.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field} is {value}, outside the accepted range {range}")]
+pub struct OutOfRange {
+    /// The field, e.g. `sequence` or `processes.upsert[3].started_at_ms`.
+    pub field: String,
+    /// The value received.
+    pub value: String,
+    /// The accepted range, for the message.
+    pub range: String,
+}
+
+fn check_timestamp(field: impl FnOnce() -> String, value: i64) -> Result<(), OutOfRange> {
+    if (0..=MAX_TIMESTAMP_MS).contains(&value) {
+        Ok(())
+    } else {
+        Err(OutOfRange {
+            field: field(),
+            value: value.to_string(),
+            range: format!("0..={MAX_TIMESTAMP_MS} (Unix ms)"),
+        })
+    }
+}
+
+fn check_signed(field: impl FnOnce() -> String, value: u64) -> Result<(), OutOfRange> {
+    if value <= i64::MAX as u64 {
+        Ok(())
+    } else {
+        Err(OutOfRange {
+            field: field(),
+            value: value.to_string(),
+            range: format!("0..={}", i64::MAX),
+        })
+    }
+}
+
+impl Report {
+    /// Checks every integer the console stores or converts: the sequence
+    /// (stored as a signed 64-bit integer), timestamps (converted to dates)
+    /// and sizes and counters (kept as signed 64-bit numbers by SQL stores
+    /// and JavaScript-safe consumers). Types already bound pids, ports and
+    /// counts when decoding.
+    pub fn validate(&self) -> Result<(), OutOfRange> {
+        if self.sequence > MAX_SEQUENCE {
+            return Err(OutOfRange {
+                field: "sequence".into(),
+                value: self.sequence.to_string(),
+                range: format!("0..={MAX_SEQUENCE}"),
+            });
+        }
+        check_timestamp(|| "collected_at_ms".into(), self.collected_at_ms)?;
+        if let Some(host) = &self.host {
+            check_signed(|| "host.uptime_secs".into(), host.uptime_secs)?;
+            check_signed(|| "host.memory_total_bytes".into(), host.memory_total_bytes)?;
+            check_signed(
+                || "host.memory_available_bytes".into(),
+                host.memory_available_bytes,
+            )?;
+            for (i, load) in host.load.iter().enumerate() {
+                if !load.is_finite() || *load < 0.0 {
+                    return Err(OutOfRange {
+                        field: format!("host.load[{i}]"),
+                        value: load.to_string(),
+                        range: "a finite number >= 0".into(),
+                    });
+                }
+            }
+        }
+        for (i, p) in self.processes.upsert.iter().enumerate() {
+            let at = |name: &str| format!("processes.upsert[{i}].{name}");
+            check_timestamp(|| at("started_at_ms"), p.started_at_ms)?;
+            check_signed(|| at("rss_bytes"), p.rss_bytes)?;
+            if let Some(netns) = p.netns {
+                check_signed(|| at("netns"), netns)?;
+            }
+            if !p.cpu_percent.is_finite() || p.cpu_percent < 0.0 {
+                return Err(OutOfRange {
+                    field: at("cpu_percent"),
+                    value: p.cpu_percent.to_string(),
+                    range: "a finite number >= 0".into(),
+                });
+            }
+        }
+        for (i, c) in self.containers.upsert.iter().enumerate() {
+            let at = |name: &str| format!("containers.upsert[{i}].{name}");
+            check_timestamp(|| at("created_at_ms"), c.created_at_ms)?;
+            if let Some(started) = c.started_at_ms {
+                check_timestamp(|| at("started_at_ms"), started)?;
+            }
+        }
+        for (i, image) in self.images.upsert.iter().enumerate() {
+            let at = |name: &str| format!("images.upsert[{i}].{name}");
+            check_timestamp(|| at("created_at_ms"), image.created_at_ms)?;
+            check_signed(|| at("size_bytes"), image.size_bytes)?;
+        }
+        for (i, c) in self.connections.upsert.iter().enumerate() {
+            if let Some(netns) = c.netns {
+                check_signed(|| format!("connections.upsert[{i}].netns"), netns)?;
+            }
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -398,6 +511,47 @@ mod tests {
         assert_eq!(serde_json::from_str::<Report>(&json).unwrap(), report);
         let tampered = json.replacen("\"sequence\"", "\"admin\":true,\"sequence\"", 1);
         assert!(serde_json::from_str::<Report>(&tampered).is_err());
+    }
+
+    #[test]
+    fn integers_out_of_range_are_named() {
+        let mut report = Report {
+            protocol: PROTOCOL_VERSION,
+            sensor_id: "s".into(),
+            sequence: MAX_SEQUENCE,
+            snapshot: true,
+            collected_at_ms: 1,
+            visibility: Visibility::Host,
+            host: None,
+            processes: Changes::default(),
+            containers: Changes::default(),
+            images: Changes::default(),
+            connections: Changes::default(),
+        };
+        assert_eq!(report.validate(), Ok(()));
+        report.sequence = MAX_SEQUENCE + 1;
+        assert_eq!(report.validate().unwrap_err().field, "sequence");
+        report.sequence = 1;
+        report.collected_at_ms = -1;
+        assert_eq!(report.validate().unwrap_err().field, "collected_at_ms");
+        report.collected_at_ms = 1;
+        report.processes.upsert.push(Process {
+            started_at_ms: MAX_TIMESTAMP_MS + 1,
+            ..Default::default()
+        });
+        assert_eq!(
+            report.validate().unwrap_err().field,
+            "processes.upsert[0].started_at_ms"
+        );
+        report.processes.upsert[0].started_at_ms = 0;
+        report.images.upsert.push(Image {
+            size_bytes: u64::MAX,
+            ..Default::default()
+        });
+        assert_eq!(
+            report.validate().unwrap_err().field,
+            "images.upsert[0].size_bytes"
+        );
     }
 
     #[test]

@@ -127,12 +127,18 @@ pub async fn renew(
 }
 
 /// Accepts a report: a snapshot, or the next delta of the sensor's stream.
-/// Answers 409 with `need_snapshot: true` when the console needs a snapshot.
+/// Answers 409 with `need_snapshot: true` when the console needs a snapshot,
+/// 422 with `limit` when the report would take the sensor beyond one of the
+/// console's limits (or carries an out-of-range number), 413 beyond
+/// `max_report_bytes`, and 429/503 with `Retry-After` when the console's
+/// decompression or topology budget is spent. A refused report changes
+/// nothing.
 #[utoipa::path(post, path = "/sensor/report", tag = "sensor",
     request_body(content = String, description = "zstd-compressed JSON report (Content-Encoding: zstd)", content_type = "application/json"),
     responses((status = 202, body = crate::topology::ingest::Accepted), (status = 400, body = super::error::Problem),
               (status = 403, body = super::error::Problem), (status = 409, body = super::error::Problem),
-              (status = 413, body = super::error::Problem), (status = 429, body = super::error::Problem)))]
+              (status = 413, body = super::error::Problem), (status = 422, body = super::error::Problem),
+              (status = 429, body = super::error::Problem), (status = 503, body = super::error::Problem)))]
 pub async fn report(
     State(state): State<AppState>,
     SensorCaller(sensor): SensorCaller,
@@ -154,34 +160,58 @@ pub async fn report(
             });
         }
     };
+    let limits = state.config.topology_limits;
     // The body is kept as received: the store keeps reports compressed.
     let received = ingest::Body {
         bytes: body.clone(),
         zstd,
     };
-    let decoded = tokio::task::spawn_blocking(move || ingest::decode(&body, zstd))
-        .await
-        .map_err(|e| ApiError::Internal(e.into()))?;
+    // Decoded on a blocking thread; the decode budget's reservation is held
+    // until the report is applied (or refused).
+    let budget = state.topology.decoding.clone();
+    let decoded =
+        tokio::task::spawn_blocking(move || ingest::decode(&body, zstd, &limits, &budget))
+            .await
+            .map_err(|e| ApiError::Internal(e.into()))?;
     let outcome = match decoded {
-        Ok(report) => {
+        Ok((report, _reservation)) => {
             ingest::apply(
                 &state.topology,
                 &state.store,
                 &sensor.sensor_id,
                 report,
                 received,
+                &limits,
             )
             .await
         }
         Err(err) => Err(err),
     };
+    if let Err(err) = &outcome {
+        if let Some(limit) = err.limit() {
+            metrics::counter!("vedette_topology_reports_refused_total", "limit" => limit)
+                .increment(1);
+        }
+    }
     match outcome {
         Ok(accepted) => Ok((StatusCode::ACCEPTED, Json(accepted)).into_response()),
         Err(IngestError::Malformed(detail)) => Err(ApiError::BadRequest(detail)),
-        Err(err @ IngestError::TooLarge) => Err(ApiError::Status {
-            status: StatusCode::PAYLOAD_TOO_LARGE,
-            detail: err.to_string(),
-        }),
+        Err(err @ IngestError::TooLarge(_)) => {
+            Ok(limit_problem(StatusCode::PAYLOAD_TOO_LARGE, &err, None))
+        }
+        Err(err @ (IngestError::OverLimit(_) | IngestError::OutOfRange(_))) => {
+            Ok(limit_problem(StatusCode::UNPROCESSABLE_ENTITY, &err, None))
+        }
+        Err(err @ IngestError::FleetFull { retry_after, .. }) => Ok(limit_problem(
+            StatusCode::SERVICE_UNAVAILABLE,
+            &err,
+            Some(retry_after),
+        )),
+        Err(err @ IngestError::DecodeBusy(retry_after)) => Ok(limit_problem(
+            StatusCode::TOO_MANY_REQUESTS,
+            &err,
+            Some(retry_after),
+        )),
         Err(err @ IngestError::WrongSensor { .. }) => Err(ApiError::Forbidden(err.to_string())),
         Err(err @ IngestError::NeedSnapshot(_)) => {
             let mut response =
@@ -203,4 +233,36 @@ pub async fn report(
         }),
         Err(IngestError::Store(err)) => Err(err.into()),
     }
+}
+
+/// A refused report's problem document, naming the limit (`limit`, as in
+/// the configuration) or the out-of-range field (`field`).
+fn limit_problem(
+    status: StatusCode,
+    err: &crate::topology::ingest::IngestError,
+    retry_after_secs: Option<u64>,
+) -> axum::response::Response {
+    use crate::topology::ingest::IngestError;
+    let mut response = super::error::problem_response(status, err.to_string());
+    let mut body = serde_json::json!({
+        "type": "https://vedette.dev/problems/report-refused",
+        "title": status.canonical_reason().unwrap_or("Error"),
+        "status": status.as_u16(),
+        "detail": err.to_string(),
+    });
+    if let Some(limit) = err.limit() {
+        body["limit"] = limit.into();
+    }
+    if let IngestError::OutOfRange(out) = err {
+        body["field"] = out.field.clone().into();
+    }
+    *response.body_mut() = axum::body::Body::from(body.to_string());
+    if let Some(secs) = retry_after_secs {
+        if let Ok(value) = axum::http::HeaderValue::from_str(&secs.to_string()) {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, value);
+        }
+    }
+    response
 }

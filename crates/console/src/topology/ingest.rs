@@ -19,10 +19,11 @@ use std::sync::Arc;
 
 use serde::Serialize;
 use vedette_model::wire::{
-    Changes, Connection, Container, Host, Image, Keyed, MAX_REPORT_BYTES, PROTOCOL_VERSION,
-    Process, Report, Visibility,
+    Changes, Connection, Container, Host, Image, Keyed, PROTOCOL_VERSION, Process, Report,
+    Visibility,
 };
 
+use super::limits::{DecodeBudget, Limits, OverLimit, Reservation};
 use super::{SensorState, Topology};
 use crate::store::sql::now_ms;
 use crate::store::{Store, StoreError};
@@ -41,12 +42,34 @@ pub const CONNECTION: &str = "connection";
 /// Why a report was refused.
 #[derive(Debug, thiserror::Error)]
 pub enum IngestError {
-    /// The body is not zstd, too large once decompressed, or not a report.
+    /// The body is not zstd, or not a report.
     #[error("{0}")]
     Malformed(String),
     /// The decompressed report is over the limit.
-    #[error("the report is larger than {MAX_REPORT_BYTES} bytes once decompressed")]
-    TooLarge,
+    #[error(
+        "the report is larger than {0} bytes once decompressed (the console's `max_report_bytes`)"
+    )]
+    TooLarge(usize),
+    /// An integer of the report is out of range.
+    #[error("{0}; nothing of the report was applied")]
+    OutOfRange(#[from] vedette_model::wire::OutOfRange),
+    /// The report would take the sensor beyond one of its limits.
+    #[error(transparent)]
+    OverLimit(#[from] OverLimit),
+    /// The fleet-wide budget of topology state is spent.
+    #[error(
+        "the console's topology memory budget (`fleet_budget_bytes`, {budget} bytes) is spent ({held} held); this report needs {more} more; retry in {retry_after} s"
+    )]
+    FleetFull {
+        /// Bytes held by every sensor.
+        held: usize,
+        /// The budget.
+        budget: usize,
+        /// What this report adds.
+        more: usize,
+        /// Seconds to wait.
+        retry_after: u64,
+    },
     /// The report names another sensor than its token's.
     #[error("this token belongs to sensor {token}, but the report claims to be from {claimed}")]
     WrongSensor {
@@ -61,9 +84,27 @@ pub enum IngestError {
     /// The store writer's queue is full: retry after this many seconds.
     #[error("the console is busy storing reports; retry in {0} s")]
     Busy(u64),
+    /// The decompression budget is spent: retry after this many seconds.
+    #[error(
+        "the console is decompressing too many reports at once (`decode_budget_bytes`); retry in {0} s"
+    )]
+    DecodeBusy(u64),
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+impl IngestError {
+    /// The limit a refusal names (for the problem document and metrics).
+    pub fn limit(&self) -> Option<&'static str> {
+        match self {
+            IngestError::TooLarge(_) => Some("max_report_bytes"),
+            IngestError::OverLimit(over) => Some(over.limit),
+            IngestError::FleetFull { .. } => Some("fleet_budget_bytes"),
+            IngestError::DecodeBusy(_) => Some("decode_budget_bytes"),
+            _ => None,
+        }
+    }
 }
 
 /// What an accepted report did.
@@ -73,32 +114,197 @@ pub struct Accepted {
     pub accepted_sequence: u64,
 }
 
-/// Decodes a zstd-compressed JSON report, refusing anything that inflates
-/// beyond [`MAX_REPORT_BYTES`] (decompression bombs) without allocating it.
-pub fn decode(body: &[u8], zstd_encoded: bool) -> Result<Report, IngestError> {
-    let mut json = Vec::new();
+/// Largest zstd window accepted (8 MiB; the sensor's level uses 2 MiB at most).
+const MAX_WINDOW_LOG: u32 = 23;
+/// Smallest window zstd allows.
+const MIN_WINDOW_LOG: u32 = 10;
+/// Decompressed bytes reserved at a time when the size is not declared.
+const DECODE_CHUNK: usize = 64 * 1024;
+/// What a report refused for the decompression budget is told to wait.
+const DECODE_RETRY_SECS: u64 = 1;
+/// What a report refused for the fleet budget is told to wait.
+const FLEET_RETRY_SECS: u64 = 60;
+
+/// The window size and declared content size of a zstd frame header
+/// (RFC 8878, section 3.1.1.1), or why it is not one.
+fn frame_header(body: &[u8]) -> Result<(u64, Option<u64>), String> {
+    const MAGIC: [u8; 4] = [0x28, 0xB5, 0x2F, 0xFD];
+    if body.len() < 5 || body[..4] != MAGIC {
+        return Err("not a zstd frame".into());
+    }
+    let descriptor = body[4];
+    let fcs_flag = descriptor >> 6;
+    let single_segment = descriptor & 0x20 != 0;
+    let did_size = [0, 1, 2, 4][usize::from(descriptor & 0x03)];
+    let mut at = 5;
+    let window = if single_segment {
+        None
+    } else {
+        let byte = *body.get(at).ok_or("truncated zstd frame header")?;
+        at += 1;
+        let log = 10 + u64::from(byte >> 3);
+        let base = 1u64 << log;
+        Some(base + (base / 8) * u64::from(byte & 0x07))
+    };
+    at += did_size;
+    let fcs_size = match (fcs_flag, single_segment) {
+        (0, false) => 0,
+        (0, true) => 1,
+        (1, _) => 2,
+        (2, _) => 4,
+        _ => 8,
+    };
+    let content = if fcs_size == 0 {
+        None
+    } else {
+        let bytes = body
+            .get(at..at + fcs_size)
+            .ok_or("truncated zstd frame header")?;
+        let mut value = 0u64;
+        for (i, byte) in bytes.iter().enumerate() {
+            value |= u64::from(*byte) << (8 * i);
+        }
+        Some(if fcs_size == 2 { value + 256 } else { value })
+    };
+    match (window, content) {
+        (Some(window), content) => Ok((window, content)),
+        (None, Some(content)) => Ok((content.max(1), Some(content))),
+        (None, None) => Err("invalid zstd frame header".into()),
+    }
+}
+
+/// Why reading a report stopped early.
+enum Stop {
+    TooLarge,
+    Busy,
+}
+
+/// A reader that reserves what it hands out from the decode budget, and
+/// stops at the per-report bound.
+struct Budgeted<R> {
+    inner: R,
+    reservation: Reservation,
+    /// Bytes of the reservation that are not output (the zstd window).
+    fixed: usize,
+    read: usize,
+    max: usize,
+    budget: usize,
+    stop: Option<Stop>,
+}
+
+impl<R: Read> Read for Budgeted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        // Never hand out more than the per-report bound plus one byte.
+        let room = (self.max + 1).saturating_sub(self.read).min(buf.len());
+        if room == 0 {
+            self.stop = Some(Stop::TooLarge);
+            return Err(std::io::Error::other("report too large"));
+        }
+        let n = self.inner.read(&mut buf[..room])?;
+        self.read += n;
+        if self.read > self.max {
+            self.stop = Some(Stop::TooLarge);
+            return Err(std::io::Error::other("report too large"));
+        }
+        let covered = self.reservation.bytes() - self.fixed;
+        if self.read > covered {
+            let more = (self.read - covered).max(DECODE_CHUNK);
+            if !self.reservation.grow(more, self.budget) {
+                self.stop = Some(Stop::Busy);
+                return Err(std::io::Error::other("decode budget spent"));
+            }
+        }
+        Ok(n)
+    }
+}
+
+/// Decodes a JSON report (zstd-compressed when `zstd_encoded`) as a
+/// stream, never holding the decompressed JSON: what is being decompressed
+/// (the zstd window and the JSON read) is reserved from `budget` as it
+/// flows, within `limits.decode_budget_bytes` across all reports, and
+/// reading stops at `limits.max_report_bytes` (decompression bombs). The
+/// reservation is returned with the report and held until it is applied.
+pub fn decode(
+    body: &[u8],
+    zstd_encoded: bool,
+    limits: &Limits,
+    budget: &Arc<DecodeBudget>,
+) -> Result<(Report, Reservation), IngestError> {
+    let max = limits
+        .max_report_bytes
+        .min(vedette_model::wire::MAX_REPORT_BYTES);
+    let limit = limits.decode_budget_bytes;
+    let busy = || IngestError::DecodeBusy(DECODE_RETRY_SECS);
+    let report: Result<Report, serde_json::Error>;
+    let stop;
+    let reservation;
     if zstd_encoded {
-        let decoder = zstd::stream::read::Decoder::new(body)
+        let (window, declared) = frame_header(body).map_err(IngestError::Malformed)?;
+        if declared.is_some_and(|size| size > max as u64) {
+            return Err(IngestError::TooLarge(max));
+        }
+        let window_log = 64 - (window.max(1) - 1).leading_zeros();
+        if window_log > MAX_WINDOW_LOG {
+            return Err(IngestError::Malformed(format!(
+                "the zstd window ({window} bytes) is over {} bytes; compress with a smaller window",
+                1u64 << MAX_WINDOW_LOG
+            )));
+        }
+        let window_log = window_log.max(MIN_WINDOW_LOG);
+        // The decoder holds at most one window (later frames cannot ask
+        // for more) and at most the declared size.
+        let fixed = usize::try_from(declared.unwrap_or(u64::MAX).min(1 << window_log))
+            .unwrap_or(usize::MAX);
+        let first = declared
+            .map_or(DECODE_CHUNK, |size| size as usize)
+            .min(max + 1);
+        let held = budget.try_reserve(fixed + first, limit).ok_or_else(busy)?;
+        let mut decoder = zstd::stream::read::Decoder::new(body)
             .map_err(|e| IngestError::Malformed(format!("not a zstd stream: {e}")))?;
         decoder
-            .take(MAX_REPORT_BYTES as u64 + 1)
-            .read_to_end(&mut json)
-            .map_err(|e| IngestError::Malformed(format!("not a valid zstd stream: {e}")))?;
-        if json.len() > MAX_REPORT_BYTES {
-            return Err(IngestError::TooLarge);
-        }
+            .window_log_max(window_log)
+            .map_err(|e| IngestError::Malformed(format!("not a zstd stream: {e}")))?;
+        let mut reader = Budgeted {
+            inner: decoder,
+            reservation: held,
+            fixed,
+            read: 0,
+            max,
+            budget: limit,
+            stop: None,
+        };
+        report = serde_json::from_reader(std::io::BufReader::with_capacity(16 * 1024, &mut reader));
+        stop = reader.stop.take();
+        reservation = reader.reservation;
     } else {
-        json.extend_from_slice(body);
+        if body.len() > max {
+            return Err(IngestError::TooLarge(max));
+        }
+        reservation = budget.try_reserve(body.len(), limit).ok_or_else(busy)?;
+        report = serde_json::from_slice(body);
+        stop = None;
     }
-    let report: Report = serde_json::from_slice(&json)
-        .map_err(|e| IngestError::Malformed(format!("not a valid report: {e}")))?;
+    let report = match (report, stop) {
+        (_, Some(Stop::TooLarge)) => return Err(IngestError::TooLarge(max)),
+        (_, Some(Stop::Busy)) => return Err(busy()),
+        (Err(e), None) if e.is_io() => {
+            return Err(IngestError::Malformed(format!(
+                "not a valid zstd stream: {e}"
+            )));
+        }
+        (Err(e), None) => {
+            return Err(IngestError::Malformed(format!("not a valid report: {e}")));
+        }
+        (Ok(report), None) => report,
+    };
     if report.protocol != PROTOCOL_VERSION {
         return Err(IngestError::Malformed(format!(
             "protocol version {} is not supported; this console speaks {PROTOCOL_VERSION}",
             report.protocol
         )));
     }
-    Ok(report)
+    report.validate()?;
+    Ok((report, reservation))
 }
 
 /// Deltas stored after a snapshot before the state is compacted into one.
@@ -149,13 +355,16 @@ pub(crate) fn apply_report(state: &mut SensorState, report: Report) {
     state.visibility = Some(report.visibility);
 }
 
-/// Applies a report of `sensor_id` (authenticated by its token).
+/// Applies a report of `sensor_id` (authenticated by its token), within
+/// `limits`: a report that would take the sensor beyond one of them, or the
+/// fleet beyond its budget, is refused and nothing of it is applied.
 pub async fn apply(
     topology: &Topology,
     store: &Store,
     sensor_id: &str,
     report: Report,
     body: Body,
+    limits: &Limits,
 ) -> Result<Accepted, IngestError> {
     if report.sensor_id != sensor_id {
         return Err(IngestError::WrongSensor {
@@ -183,13 +392,27 @@ pub async fn apply(
             Some(_) => {}
         }
     }
+    // What the report would leave, checked before anything changes.
+    let bytes = super::limits::plan(&state, &report, limits)?;
     // A place in the write queue first: a busy console refuses before changing anything.
     let permit = topology.writer(store).await.reserve()?;
+    if let Err(held) = topology
+        .fleet
+        .resize(state.bytes, bytes, limits.fleet_budget_bytes)
+    {
+        return Err(IngestError::FleetFull {
+            held,
+            budget: limits.fleet_budget_bytes,
+            more: bytes.saturating_sub(state.bytes),
+            retry_after: FLEET_RETRY_SECS,
+        });
+    }
     let (snapshot, sequence) = (report.snapshot, report.sequence);
     let (collected_at, visibility) = (report.collected_at_ms, report.visibility);
     let next = Arc::make_mut(&mut state);
     let stored_deltas = if snapshot { 0 } else { next.stored_deltas + 1 };
     apply_report(next, report);
+    next.bytes = bytes;
     let stored = if stored_deltas >= COMPACT_AFTER {
         next.stored_deltas = 0;
         Stored {
@@ -207,6 +430,7 @@ pub async fn apply(
     };
     let job = Job {
         sensor_id: sensor_id.to_string(),
+        // Validated on decoding (`MAX_SEQUENCE`).
         sequence: i64::try_from(sequence).unwrap_or(i64::MAX),
         snapshot_received: snapshot,
         stored,
@@ -219,6 +443,7 @@ pub async fn apply(
     if let Err(err) = Writer::write(permit, job).await {
         // Memory is ahead of the store: drop this sensor's state so that
         // its next delta is answered 409 and it sends a snapshot.
+        topology.fleet.release(state.bytes);
         *Arc::make_mut(&mut state) = SensorState::default();
         return Err(err);
     }
@@ -460,9 +685,17 @@ pub(crate) async fn replay(
     .bind(sensor_id)
     .fetch_all(store.pool())
     .await?;
+    // Stored reports were accepted within the limits of their day: replayed
+    // with the protocol's bounds, one at a time.
+    let limits = Limits {
+        max_report_bytes: vedette_model::wire::MAX_REPORT_BYTES,
+        decode_budget_bytes: usize::MAX,
+        ..Limits::default()
+    };
+    let budget = Arc::new(DecodeBudget::default());
     for (snapshot, compressed, body) in rows {
-        match decode(&body, compressed != 0) {
-            Ok(report) => {
+        match decode(&body, compressed != 0, &limits, &budget) {
+            Ok((report, _)) => {
                 state.stored_deltas = if snapshot != 0 {
                     0
                 } else {

@@ -3,6 +3,8 @@
 //!
 //! - [`ingest`]: accepts a sensor's report (snapshot or next delta), applies
 //!   it to that sensor's state and persists the change, all or nothing.
+//! - [`limits`]: what one sensor, and the whole fleet, may make the console
+//!   hold, checked before a report changes anything.
 //! - [`graph`]: derives graph views (hosts, containers, processes, images)
 //!   with connection edges resolved across sensors and pseudo-nodes for the
 //!   internet and unmonitored private networks.
@@ -21,6 +23,7 @@
 
 pub mod graph;
 pub mod ingest;
+pub mod limits;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -51,6 +54,8 @@ pub struct SensorState {
     pub connections: BTreeMap<String, Connection>,
     /// Deltas stored since the last stored snapshot.
     pub stored_deltas: u32,
+    /// Accounted bytes of this state ([`limits::state_bytes`]).
+    pub bytes: usize,
 }
 
 /// A change to the topology, as the live stream sends it.
@@ -82,6 +87,10 @@ pub struct Topology {
     sensors: RwLock<HashMap<String, Cell>>,
     changes: tokio::sync::broadcast::Sender<Change>,
     writer: tokio::sync::OnceCell<ingest::Writer>,
+    /// Accounted bytes of every sensor's state.
+    pub fleet: limits::FleetBytes,
+    /// Bytes being decompressed across all reports.
+    pub decoding: Arc<limits::DecodeBudget>,
 }
 
 impl Default for Topology {
@@ -90,6 +99,8 @@ impl Default for Topology {
             sensors: RwLock::default(),
             changes: tokio::sync::broadcast::channel(CHANGE_BUFFER).0,
             writer: tokio::sync::OnceCell::new(),
+            fleet: limits::FleetBytes::default(),
+            decoding: Arc::default(),
         }
     }
 }
@@ -125,9 +136,19 @@ impl Topology {
             .clone()
     }
 
+    /// Sensors with state.
+    pub async fn sensor_count(&self) -> usize {
+        self.sensors.read().await.len()
+    }
+
     /// Forgets a sensor (removed or expired).
     pub async fn forget(&self, sensor_id: &str) {
-        self.sensors.write().await.remove(sensor_id);
+        let cell = self.sensors.write().await.remove(sensor_id);
+        if let Some(cell) = cell {
+            let mut state = cell.lock().await;
+            self.fleet.release(state.bytes);
+            *state = Arc::new(SensorState::default());
+        }
         self.announce(Change {
             sensor_id: sensor_id.to_string(),
             kind: "removed".into(),
@@ -206,6 +227,14 @@ impl Topology {
             let cell = topology.cell(&sensor_id).await;
             let mut guard = cell.lock().await;
             ingest::replay(store, &sensor_id, Arc::make_mut(&mut guard)).await?;
+        }
+        // What was stored was accepted within the limits of its day: it is
+        // counted, never refused.
+        for (_, cell) in topology.sensors.read().await.iter() {
+            let mut guard = cell.lock().await;
+            let state = Arc::make_mut(&mut guard);
+            state.bytes = limits::state_bytes(state);
+            let _ = topology.fleet.resize(0, state.bytes, usize::MAX);
         }
         Ok(topology)
     }

@@ -1,13 +1,15 @@
 //! One sensor's report stream: what the console acknowledged (the
 //! [`Baseline`]), the last sequence number, whether a snapshot is due, and
 //! how the sensor reacts to each answer (409 → snapshot, 429/503 →
-//! `Retry-After` or backoff). The sensor loop and the fleet simulator
+//! `Retry-After` or backoff, another 4xx → the report was refused as invalid
+//! or over a limit: a snapshot, after a backoff, renumbered from 1 when the
+//! sequence was out of range). The sensor loop and the fleet simulator
 //! (`vedette-simulator`) both drive their reports through it, so simulated
 //! sensors behave exactly like real ones.
 
 use std::time::{Duration, Instant};
 
-use vedette_model::wire::{Report, Visibility};
+use vedette_model::wire::{MAX_SEQUENCE, Report, Visibility};
 
 use super::backoff::Backoff;
 use super::{Console, Encoder, SendOutcome, Session};
@@ -107,6 +109,11 @@ impl ReportStream {
         visibility: Visibility,
         observation: &Observation,
     ) -> std::io::Result<(Next, Attempt)> {
+        if self.last_sequence >= MAX_SEQUENCE {
+            // The console cannot take the next number: a new stream.
+            self.last_sequence = 0;
+            self.need_snapshot = true;
+        }
         let header = Header {
             sensor_id: session.sensor_id.clone(),
             sequence: self.last_sequence + 1,
@@ -143,7 +150,7 @@ impl ReportStream {
         match outcome {
             SendOutcome::Accepted(sequence) => {
                 self.baseline.acknowledge(report);
-                self.last_sequence = (*sequence).max(report.sequence);
+                self.last_sequence = (*sequence).max(report.sequence).min(MAX_SEQUENCE);
                 self.need_snapshot = false;
                 self.backoff.reset();
                 Next::Wait(None)
@@ -164,10 +171,67 @@ impl ReportStream {
             SendOutcome::Unauthorized(_) => Next::Reregister,
             SendOutcome::Forbidden(detail) => Next::Refused(detail.clone()),
             SendOutcome::Rejected(..) => {
+                // Refused as invalid: nothing was applied, so the console's
+                // state no longer matches the baseline. A snapshot, numbered
+                // afresh when the number itself was the problem.
                 self.need_snapshot = true;
+                if report.sequence >= MAX_SEQUENCE {
+                    self.last_sequence = 0;
+                }
                 Next::Wait(Some(self.backoff.next_delay()))
             }
             SendOutcome::Unreachable(_) => Next::Wait(Some(self.backoff.next_delay())),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::StatusCode;
+    use vedette_model::wire::{Changes, PROTOCOL_VERSION};
+
+    fn stream() -> ReportStream {
+        ReportStream::new(Duration::from_millis(1), Duration::from_millis(2)).unwrap()
+    }
+
+    fn report(sequence: u64, snapshot: bool) -> Report {
+        Report {
+            protocol: PROTOCOL_VERSION,
+            sensor_id: "s".into(),
+            sequence,
+            snapshot,
+            collected_at_ms: 1,
+            visibility: Visibility::Host,
+            host: None,
+            processes: Changes::default(),
+            containers: Changes::default(),
+            images: Changes::default(),
+            connections: Changes::default(),
+        }
+    }
+
+    #[test]
+    fn i12_a_refused_report_is_followed_by_a_snapshot_renumbered_when_out_of_range() {
+        let mut stream = stream();
+        stream.react(&report(1, true), &SendOutcome::Accepted(1));
+        assert!(!stream.needs_snapshot());
+        // Refused as invalid or over a limit: a snapshot, same numbering.
+        let refused = SendOutcome::Rejected(StatusCode::UNPROCESSABLE_ENTITY, "limit".into());
+        stream.react(&report(2, false), &refused);
+        assert!(stream.needs_snapshot());
+        assert_eq!(stream.last_sequence(), 1);
+        // Refused for its number: the snapshot starts again from 1.
+        stream.react(
+            &report(MAX_SEQUENCE, true),
+            &SendOutcome::Accepted(MAX_SEQUENCE),
+        );
+        assert_eq!(stream.last_sequence(), MAX_SEQUENCE);
+        stream.react(&report(MAX_SEQUENCE + 1, false), &refused);
+        assert!(stream.needs_snapshot());
+        assert_eq!(stream.last_sequence(), 0);
+        // A console acknowledging an out-of-range number cannot push it past.
+        stream.react(&report(1, true), &SendOutcome::Accepted(u64::MAX));
+        assert_eq!(stream.last_sequence(), MAX_SEQUENCE);
     }
 }

@@ -10,6 +10,7 @@ use anyhow::Context;
 use clap::{Args, Subcommand, ValueEnum};
 use vedette_console::Config;
 use vedette_console::auth::Role;
+use vedette_console::topology::limits::Limits;
 
 /// Options of `vedette console`.
 #[derive(Debug, Args)]
@@ -109,6 +110,44 @@ struct ServeArgs {
     /// How long in-flight requests get to finish when the console stops (e.g. 30s).
     #[arg(long, default_value = "30s", env = "VEDETTE_SHUTDOWN_GRACE", value_parser = humantime::parse_duration)]
     shutdown_grace: Duration,
+
+    /// Processes one sensor may report; a report beyond is refused (422).
+    #[arg(long, default_value_t = Limits::DEFAULT.max_processes, env = "VEDETTE_TOPOLOGY_MAX_PROCESSES")]
+    topology_max_processes: usize,
+
+    /// Containers one sensor may report; a report beyond is refused (422).
+    #[arg(long, default_value_t = Limits::DEFAULT.max_containers, env = "VEDETTE_TOPOLOGY_MAX_CONTAINERS")]
+    topology_max_containers: usize,
+
+    /// Images one sensor may report; a report beyond is refused (422).
+    #[arg(long, default_value_t = Limits::DEFAULT.max_images, env = "VEDETTE_TOPOLOGY_MAX_IMAGES")]
+    topology_max_images: usize,
+
+    /// Sockets (listening and connected) one sensor may report; a report beyond is refused (422).
+    #[arg(long, default_value_t = Limits::DEFAULT.max_connections, env = "VEDETTE_TOPOLOGY_MAX_CONNECTIONS")]
+    topology_max_connections: usize,
+
+    /// Bytes of strings one reported item (process, container, image, socket, host) may hold.
+    #[arg(long, default_value_t = Limits::DEFAULT.max_item_bytes, env = "VEDETTE_TOPOLOGY_MAX_ITEM_BYTES")]
+    topology_max_item_bytes: usize,
+
+    /// Bytes of topology state one sensor may make the console hold.
+    #[arg(long, default_value_t = Limits::DEFAULT.max_sensor_bytes, env = "VEDETTE_TOPOLOGY_MAX_SENSOR_BYTES")]
+    topology_max_sensor_bytes: usize,
+
+    /// Bytes of topology state all sensors together may make the console hold; beyond, reports
+    /// that grow the state are answered 503 with Retry-After.
+    #[arg(long, default_value_t = Limits::DEFAULT.fleet_budget_bytes, env = "VEDETTE_TOPOLOGY_BUDGET_BYTES")]
+    topology_budget_bytes: usize,
+
+    /// Bytes one sensor report may inflate to (JSON after zstd); beyond, it is refused (413).
+    #[arg(long, default_value_t = Limits::DEFAULT.max_report_bytes, env = "VEDETTE_MAX_REPORT_BYTES")]
+    max_report_bytes: usize,
+
+    /// Bytes being decompressed at once across all sensor reports; beyond, reports are answered
+    /// 429 with Retry-After.
+    #[arg(long, default_value_t = Limits::DEFAULT.decode_budget_bytes, env = "VEDETTE_REPORT_DECODE_BUDGET_BYTES")]
+    report_decode_budget_bytes: usize,
 }
 
 #[derive(Debug, Subcommand)]
@@ -196,6 +235,17 @@ fn config(store: &StoreArgs, serve: &ServeArgs) -> anyhow::Result<Config> {
     config.shutdown_grace = serve.shutdown_grace;
     config.sensor_offline_after = serve.sensor_offline_after;
     config.sensor_retention = serve.sensor_retention;
+    config.topology_limits = Limits {
+        max_processes: serve.topology_max_processes,
+        max_containers: serve.topology_max_containers,
+        max_images: serve.topology_max_images,
+        max_connections: serve.topology_max_connections,
+        max_item_bytes: serve.topology_max_item_bytes,
+        max_sensor_bytes: serve.topology_max_sensor_bytes,
+        fleet_budget_bytes: serve.topology_budget_bytes,
+        max_report_bytes: serve.max_report_bytes,
+        decode_budget_bytes: serve.report_decode_budget_bytes,
+    };
     Ok(config)
 }
 
