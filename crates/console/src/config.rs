@@ -43,6 +43,9 @@ pub struct Config {
     pub sensor_offline_after: Duration,
     /// The topology of a sensor offline for this long is removed.
     pub sensor_retention: Duration,
+    /// How long a sensor's previous token keeps working after it renewed
+    /// (reports already under way).
+    pub sensor_token_grace: Duration,
 }
 
 impl Config {
@@ -66,6 +69,7 @@ impl Config {
             shutdown_grace: Duration::from_secs(30),
             sensor_offline_after: Duration::from_secs(60),
             sensor_retention: Duration::from_secs(24 * 3600),
+            sensor_token_grace: Duration::from_secs(30),
         }
     }
 

@@ -18,6 +18,8 @@ mod authz_matrix;
 mod bad_input;
 /// Repeated failed sign-ins are throttled, locked out and audited.
 mod brute_force;
+/// Console-assigned sensor ids, per-sensor credentials, token renewal and re-issue.
+mod sensor_identity;
 /// The same behaviour suite on SQLite and on PostgreSQL.
 mod store_backends;
 /// Sensor reports, deltas, protocol robustness and the topology graph.
