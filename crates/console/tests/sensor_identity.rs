@@ -277,7 +277,13 @@ async fn the_console_assigns_ids_and_the_credential_keeps_them() {
     .await;
     assert_eq!(status, StatusCode::OK, "{rotated_again}");
     assert_eq!(rotated_again["sensor_id"], id.as_str());
-    assert_eq!(console.count("sensors").await, 2, "the chosen id was not created");
+    assert_eq!(console.count("sensors").await, 1);
+    let chosen_exists: Option<String> = sqlx::query_scalar("SELECT id FROM sensors WHERE id = $1")
+        .bind(&chosen)
+        .fetch_optional(console.store().pool())
+        .await
+        .unwrap();
+    assert_eq!(chosen_exists, None, "the chosen id was not created");
 
     // A credential needs its id.
     let (status, body) = register_body(
