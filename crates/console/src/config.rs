@@ -46,6 +46,9 @@ pub struct Config {
     /// What sensors may make the console hold: items and bytes per sensor,
     /// the fleet's topology budget, decompression bounds.
     pub topology_limits: crate::topology::limits::Limits,
+    /// How long a sensor's previous token keeps working after it renewed
+    /// (reports already under way).
+    pub sensor_token_grace: Duration,
 }
 
 impl Config {
@@ -70,6 +73,7 @@ impl Config {
             sensor_offline_after: Duration::from_secs(60),
             sensor_retention: Duration::from_secs(24 * 3600),
             topology_limits: crate::topology::limits::Limits::default(),
+            sensor_token_grace: Duration::from_secs(30),
         }
     }
 

@@ -62,6 +62,7 @@ const ROUTES: &[(&str, &str, Access)] = &[
     ("GET", "/api/v1/sensors", Access::ReadOnly),
     ("PATCH", "/api/v1/sensors/{id}", Access::Admin),
     ("DELETE", "/api/v1/sensors/{id}", Access::Admin),
+    ("POST", "/api/v1/sensors/{id}/credential", Access::Admin),
     ("GET", "/api/v1/topology", Access::ReadOnly),
     ("GET", "/api/v1/topology/nodes", Access::ReadOnly),
     ("GET", "/api/v1/topology/nodes/{id}", Access::ReadOnly),

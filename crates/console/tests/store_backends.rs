@@ -310,12 +310,12 @@ async fn behaviour(db: Db) {
     assert_ne!(new_key, console.api_key);
     let (status, _, _) = console
         .call(&Caller::Anonymous, Method::POST, "/api/v1/sensor/register",
-              Some(json!({"api_key": console.api_key, "sensor_id": reg["sensor_id"], "hostname": "node-1", "version": "0.1.0"})))
+              Some(json!({"api_key": console.api_key, "sensor_id": reg["sensor_id"], "credential": reg["credential"], "hostname": "node-1", "version": "0.1.0"})))
         .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     let (status, again, _) = console
         .call(&Caller::Anonymous, Method::POST, "/api/v1/sensor/register",
-              Some(json!({"api_key": new_key, "sensor_id": reg["sensor_id"], "hostname": "node-1", "version": "0.1.0"})))
+              Some(json!({"api_key": new_key, "sensor_id": reg["sensor_id"], "credential": reg["credential"], "hostname": "node-1", "version": "0.1.0"})))
         .await;
     assert_eq!(
         (status, &again["sensor_id"]),

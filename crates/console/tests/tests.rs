@@ -21,6 +21,8 @@ mod brute_force;
 /// Issue 12: per-sensor limits, the fleet budget, decompression bombs,
 /// integers out of range.
 mod ingest_limits;
+/// Console-assigned sensor ids, per-sensor credentials, token renewal and re-issue.
+mod sensor_identity;
 /// The same behaviour suite on SQLite and on PostgreSQL.
 mod store_backends;
 /// Sensor reports, deltas, protocol robustness and the topology graph.

@@ -11,6 +11,17 @@
 //!
 //! Compatibility rule: fields may be added (with `#[serde(default)]`), never
 //! renamed or removed, within one protocol version.
+//!
+//! Registration (`POST /api/v1/sensor/register`, JSON) belongs to the same
+//! protocol version. Request: `api_key`, `hostname`, `version`, and to keep
+//! an identity `sensor_id` with `credential` (added in version 1: optional,
+//! sent only by a sensor that holds one). Answer: `sensor_id`, `token`,
+//! `expires_at`, and `credential` only when the console issued one (a new
+//! sensor). Since credentials exist the console assigns ids: a `sensor_id`
+//! it knows is accepted only with that sensor's credential (else 403), one it
+//! does not know is ignored. A sensor built before credentials keeps working
+//! from a fresh state file; with an old state file it is refused until the
+//! file is removed (it then registers as a new sensor).
 
 use std::collections::BTreeMap;
 

@@ -37,12 +37,56 @@ pub struct SensorConfig {
     pub docker_socket: PathBuf,
     /// Time between reports.
     pub interval: Duration,
-    /// Where the sensor id is kept.
+    /// Where the sensor id and credential are kept.
     pub state_file: PathBuf,
+    /// An identity an admin re-issued (sensor id and credential), used
+    /// instead of the state file's and then saved into it.
+    pub identity: Option<Identity>,
     /// What the sensor should consider visible.
     pub visibility: VisibilityChoice,
     /// Retry timings (defaults suit production; tests shorten them).
     pub tuning: Tuning,
+}
+
+/// A sensor identity given on the command line (a credential an admin
+/// re-issued for an existing sensor id).
+#[derive(Clone)]
+pub struct Identity {
+    /// The sensor id.
+    pub sensor_id: String,
+    /// Its credential (`vsc_…`).
+    pub credential: String,
+}
+
+impl std::fmt::Debug for Identity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Identity")
+            .field("sensor_id", &self.sensor_id)
+            .field("credential", &"<redacted>")
+            .finish()
+    }
+}
+
+impl Identity {
+    /// Checks an id and credential given together.
+    pub fn new(sensor_id: &str, credential: &str) -> Result<Self, SensorError> {
+        let sensor_id = sensor_id.trim();
+        let credential = credential.trim();
+        if uuid::Uuid::parse_str(sensor_id).is_err() {
+            return Err(SensorError::Config(format!(
+                "the sensor id `{sensor_id}` is not a sensor id (a UUID, as the console lists it)"
+            )));
+        }
+        if !credential.starts_with("vsc_") || credential.len() > 128 {
+            return Err(SensorError::Config(
+                "the sensor credential is not one the console issues (`vsc_…`)".into(),
+            ));
+        }
+        Ok(Identity {
+            sensor_id: sensor_id.to_string(),
+            credential: credential.to_string(),
+        })
+    }
 }
 
 /// Retry timings.
@@ -89,6 +133,7 @@ impl SensorConfig {
             docker_socket: PathBuf::from(DEFAULT_DOCKER_SOCKET),
             interval: DEFAULT_INTERVAL,
             state_file: PathBuf::from(DEFAULT_STATE_FILE),
+            identity: None,
             visibility: VisibilityChoice::Auto,
             tuning: Tuning::default(),
         })

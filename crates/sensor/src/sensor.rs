@@ -17,7 +17,7 @@ use crate::collect::{Collectors, CollectorsConfig, Observation};
 use crate::config::SensorConfig;
 use crate::error::SensorError;
 use crate::report::stream::{Next, ReportStream};
-use crate::report::{Console, SendOutcome, Session, TokenOutcome};
+use crate::report::{Claim, Console, SendOutcome, Session, TokenOutcome};
 use crate::state_file::{self, SensorState};
 
 /// A configured sensor.
@@ -61,7 +61,21 @@ impl Sensor {
         let console = Console::new(client, config.console_url.clone());
         let (visibility, reason) = crate::visibility::resolve(config.visibility, &config.host_root);
         tracing::info!(?visibility, reason, host_root = %config.host_root.as_path().display(), "sensor visibility");
-        let state = state_file::load(&config.state_file)?;
+        let mut state = state_file::load(&config.state_file)?;
+        if let Some(identity) = &config.identity {
+            // A credential an admin re-issued: it replaces the state file's identity
+            // (saved there once the console accepts it).
+            tracing::info!(sensor_id = %identity.sensor_id, "registering with the given sensor id and credential");
+            state.sensor_id = Some(identity.sensor_id.clone());
+            state.credential = Some(identity.credential.clone());
+        } else if state.credential.is_none()
+            && let Some(old) = state.sensor_id.take()
+        {
+            tracing::warn!(
+                sensor_id = %old,
+                "the state file has a sensor id but no credential (written by an older sensor): registering as a new sensor"
+            );
+        }
         let mut collectors: Collectors = CollectorsConfig {
             host_root: config.host_root.clone(),
             docker_socket: config.docker_socket.clone(),
@@ -114,12 +128,15 @@ impl Reporter {
             Some(session) if now < session.renew_at => return Ok(None),
             Some(session) => self.console.renew(session).await,
             None => {
+                let claim = match (&self.state.sensor_id, &self.state.credential) {
+                    (Some(sensor_id), Some(credential)) => Some(Claim {
+                        sensor_id,
+                        credential,
+                    }),
+                    _ => None,
+                };
                 self.console
-                    .register(
-                        &self.config.api_key,
-                        self.state.sensor_id.as_deref(),
-                        &self.hostname,
-                    )
+                    .register(&self.config.api_key, claim, &self.hostname)
                     .await
             }
         };
@@ -131,9 +148,17 @@ impl Reporter {
                     // A new registration starts a new report stream.
                     self.stream.restart();
                 }
-                if self.state.sensor_id.as_deref() != Some(&session.sensor_id) {
+                if let Some(credential) = &session.credential {
+                    // A new identity: the console issued an id and a credential.
                     self.state.sensor_id = Some(session.sensor_id.clone());
+                    self.state.credential = Some(credential.clone());
                     state_file::save(&self.config.state_file, &self.state)?;
+                } else if registering && self.config.identity.is_some() {
+                    // A re-issued credential the console accepted: keep it.
+                    let saved = state_file::load(&self.config.state_file).unwrap_or_default();
+                    if saved != self.state {
+                        state_file::save(&self.config.state_file, &self.state)?;
+                    }
                 }
                 self.session = Some(session);
                 Ok(None)

@@ -45,10 +45,13 @@ pub struct ConsoleState {
     pub disabled: HashSet<String>,
     /// token → sensor id.
     pub tokens: HashMap<String, String>,
-    pub known_sensors: HashSet<String>,
+    /// sensor id → its credential.
+    pub known_sensors: HashMap<String, String>,
     pub last_sequence: HashMap<String, u64>,
     /// `sensor_id` sent in each registration (None: a new sensor).
     pub registrations: Vec<Option<String>>,
+    /// `credential` sent in each registration.
+    pub credentials_sent: Vec<Option<String>>,
     pub renewals: usize,
     pub reports: Vec<Received>,
     pub script: VecDeque<Scripted>,
@@ -205,15 +208,19 @@ fn need_snapshot() -> Response {
         .into_response()
 }
 
-fn issue_token(state: &mut ConsoleState, sensor_id: &str) -> Response {
+fn issue_token(state: &mut ConsoleState, sensor_id: &str, credential: Option<&str>) -> Response {
     let token = format!("vst_{}", uuid::Uuid::new_v4().simple());
     state.tokens.insert(token.clone(), sensor_id.to_string());
     let expires = time::OffsetDateTime::now_utc() + state.token_ttl;
     let expires_at = expires
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap();
-    Json(serde_json::json!({"sensor_id": sensor_id, "token": token, "expires_at": expires_at}))
-        .into_response()
+    let mut answer =
+        serde_json::json!({"sensor_id": sensor_id, "token": token, "expires_at": expires_at});
+    if let Some(credential) = credential {
+        answer["credential"] = credential.into();
+    }
+    Json(answer).into_response()
 }
 
 async fn register(
@@ -222,24 +229,37 @@ async fn register(
 ) -> Response {
     let mut state = state.lock().unwrap();
     let kept = body["sensor_id"].as_str().map(str::to_string);
+    let credential = body["credential"].as_str().map(str::to_string);
     state.registrations.push(kept.clone());
+    state.credentials_sent.push(credential.clone());
     if body["api_key"].as_str() != Some(state.api_key.as_str()) {
         return problem(
             StatusCode::UNAUTHORIZED,
             "the sensor API key is wrong or was rotated; get the current key from the console (`vedette console api-key show`)",
         );
     }
-    let sensor_id = kept
-        .filter(|id| state.known_sensors.contains(id))
-        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
-    if state.disabled.contains(&sensor_id) {
-        return problem(
-            StatusCode::FORBIDDEN,
-            "this sensor was disabled by an admin of the console",
-        );
+    // As the console does: a known id needs its credential, an unknown one is ignored.
+    if let Some(id) = kept.filter(|id| state.known_sensors.contains_key(id)) {
+        if credential.as_ref() != state.known_sensors.get(&id) {
+            return problem(
+                StatusCode::FORBIDDEN,
+                "sensor exists and this registration did not prove it is that sensor",
+            );
+        }
+        if state.disabled.contains(&id) {
+            return problem(
+                StatusCode::FORBIDDEN,
+                "this sensor was disabled by an admin of the console",
+            );
+        }
+        return issue_token(&mut state, &id, None);
     }
-    state.known_sensors.insert(sensor_id.clone());
-    issue_token(&mut state, &sensor_id)
+    let sensor_id = uuid::Uuid::now_v7().to_string();
+    let credential = format!("vsc_{}", uuid::Uuid::new_v4().simple());
+    state
+        .known_sensors
+        .insert(sensor_id.clone(), credential.clone());
+    issue_token(&mut state, &sensor_id, Some(&credential))
 }
 
 fn caller(state: &ConsoleState, headers: &HeaderMap) -> Option<String> {
@@ -257,7 +277,7 @@ async fn renew(State(state): State<Arc<Mutex<ConsoleState>>>, headers: HeaderMap
         return problem(StatusCode::UNAUTHORIZED, "token expired or revoked");
     };
     state.renewals += 1;
-    issue_token(&mut state, &sensor_id)
+    issue_token(&mut state, &sensor_id, None)
 }
 
 async fn report(

@@ -152,10 +152,17 @@ async fn snapshot_then_deltas_with_processes_coming_and_going_and_the_id_kept_ac
     }
     sensor.stop().await.unwrap();
 
-    // The identity survives a restart.
+    // The identity survives a restart: id and credential, in an owner-only file.
     let saved = std::fs::read_to_string(&state_file).unwrap();
     let first_id = snapshot.sensor_id.clone();
     assert!(saved.contains(&first_id), "{saved}");
+    let credential = console.state().known_sensors[&first_id].clone();
+    assert!(saved.contains(&credential), "{saved}");
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&state_file).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "{mode:o}");
+    }
     let reports_before = console.state().reports.len();
     let sensor = start(config(&console, KEY, &state_file));
     console
@@ -166,6 +173,7 @@ async fn snapshot_then_deltas_with_processes_coming_and_going_and_the_id_kept_ac
     sensor.stop().await.unwrap();
     let state = console.state();
     assert_eq!(state.registrations, vec![None, Some(first_id.clone())]);
+    assert_eq!(state.credentials_sent, vec![None, Some(credential)]);
     let after = &state.reports[reports_before].report;
     assert_eq!(after.sensor_id, first_id);
     assert!(after.snapshot, "a restarted sensor starts with a snapshot");
@@ -363,6 +371,109 @@ async fn a_rotated_key_stops_the_sensor_with_a_clear_message() {
         matches!(result, Err(SensorError::ApiKeyRejected { .. })),
         "{result:?}"
     );
+}
+
+#[tokio::test]
+async fn the_identity_survives_an_api_key_rotation() {
+    let console = TestConsole::start("vsk_before").await;
+    let dir = tempfile::tempdir().unwrap();
+    let state_file = dir.path().join("s.json");
+    let sensor = start(config(&console, "vsk_before", &state_file));
+    console
+        .wait_for("a report", WAIT, |s| !s.reports.is_empty())
+        .await;
+    sensor.stop().await.unwrap();
+    let id = console.state().reports[0].report.sensor_id.clone();
+    {
+        let mut state = console.state();
+        state.api_key = "vsk_after".into();
+        state.tokens.clear();
+    }
+    let before = console.state().reports.len();
+    let sensor = start(config(&console, "vsk_after", &state_file));
+    console
+        .wait_for("a report with the new key", WAIT, |s| s.reports.len() > before)
+        .await;
+    sensor.stop().await.unwrap();
+    let state = console.state();
+    assert_eq!(state.reports[before].report.sensor_id, id);
+    assert_eq!(state.known_sensors.len(), 1, "no second sensor");
+}
+
+#[tokio::test]
+async fn a_reissued_credential_takes_over_the_old_identity_and_is_saved() {
+    let console = TestConsole::start(KEY).await;
+    let old_id = uuid::Uuid::now_v7().to_string();
+    console
+        .state()
+        .known_sensors
+        .insert(old_id.clone(), "vsc_reissued".into());
+    // A re-imaged host: no state file, the id and credential given by the admin.
+    let dir = tempfile::tempdir().unwrap();
+    let state_file = dir.path().join("s.json");
+    let mut with_identity = config(&console, KEY, &state_file);
+    with_identity.identity =
+        Some(vedette_sensor::config::Identity::new(&old_id, "vsc_reissued").unwrap());
+    let sensor = start(with_identity);
+    console
+        .wait_for("a report", WAIT, |s| !s.reports.is_empty())
+        .await;
+    sensor.stop().await.unwrap();
+    assert_eq!(console.state().reports[0].report.sensor_id, old_id);
+    let saved = vedette_sensor::state_file::load(&state_file).unwrap();
+    assert_eq!(saved.sensor_id.as_deref(), Some(old_id.as_str()));
+    assert_eq!(saved.credential.as_deref(), Some("vsc_reissued"));
+
+    // Later starts need no flag.
+    let before = console.state().reports.len();
+    let sensor = start(config(&console, KEY, &state_file));
+    console
+        .wait_for("a report after restart", WAIT, |s| s.reports.len() > before)
+        .await;
+    sensor.stop().await.unwrap();
+    assert_eq!(console.state().reports[before].report.sensor_id, old_id);
+}
+
+#[tokio::test]
+async fn a_refused_claim_stops_the_sensor_and_an_old_state_file_joins_as_new() {
+    let console = TestConsole::start(KEY).await;
+    let id = uuid::Uuid::now_v7().to_string();
+    console
+        .state()
+        .known_sensors
+        .insert(id.clone(), "vsc_right".into());
+    let dir = tempfile::tempdir().unwrap();
+    let state_file = dir.path().join("s.json");
+    std::fs::write(
+        &state_file,
+        format!(r#"{{"sensor_id":"{id}","credential":"vsc_wrong"}}"#),
+    )
+    .unwrap();
+    let result = tokio::time::timeout(
+        WAIT,
+        Sensor::new(config(&console, KEY, &state_file)).run(std::future::pending()),
+    )
+    .await
+    .expect("the sensor stops by itself");
+    let err = result.expect_err("a refused claim is fatal");
+    assert!(matches!(err, SensorError::Refused { .. }), "{err:?}");
+    assert!(
+        std::fs::read_to_string(&state_file)
+            .unwrap()
+            .contains("vsc_wrong"),
+        "the state file is left for the operator"
+    );
+
+    // A state file written before credentials: the sensor registers as a new sensor.
+    std::fs::write(&state_file, format!(r#"{{"sensor_id":"{id}"}}"#)).unwrap();
+    let sensor = start(config(&console, KEY, &state_file));
+    console
+        .wait_for("a report", WAIT, |s| !s.reports.is_empty())
+        .await;
+    sensor.stop().await.unwrap();
+    let state = console.state();
+    assert_eq!(state.registrations.last(), Some(&None));
+    assert_ne!(state.reports[0].report.sensor_id, id);
 }
 
 #[tokio::test]

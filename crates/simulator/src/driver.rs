@@ -264,6 +264,8 @@ impl VirtualSensor {
         let mut session: Option<Session> = None;
         let mut last_collected = tokio::time::Instant::now();
         let mut first = true;
+        // The credential the console issued at the first registration.
+        let mut credential: Option<String> = None;
         while tokio::time::Instant::now() < self.end {
             let cycle = tokio::time::Instant::now();
             // Register or renew, exactly as the sensor loop does.
@@ -276,8 +278,14 @@ impl VirtualSensor {
                 let outcome = match &session {
                     Some(s) => self.console.renew(s).await,
                     None => {
+                        let claim = result.sensor_id.as_deref().zip(credential.as_deref()).map(
+                            |(sensor_id, credential)| vedette_sensor::report::Claim {
+                                sensor_id,
+                                credential,
+                            },
+                        );
                         self.console
-                            .register(&self.api_key, result.sensor_id.as_deref(), &hostname)
+                            .register(&self.api_key, claim, &hostname)
                             .await
                     }
                 };
@@ -290,6 +298,9 @@ impl VirtualSensor {
                             self.stats.renewed.fetch_add(1, Ordering::Relaxed);
                         }
                         result.sensor_id = Some(granted.sensor_id.clone());
+                        if let Some(issued) = &granted.credential {
+                            credential = Some(issued.clone());
+                        }
                         session = Some(granted);
                     }
                     TokenOutcome::Unauthorized(detail) if registering => {

@@ -31,6 +31,12 @@ import type {
   User,
 } from './types';
 
+/** A sensor's re-issued credential (`POST /sensors/{id}/credential`), shown once. */
+export interface IssuedSensorCredential {
+  sensor_id: string;
+  credential: string;
+}
+
 /** Prefix of every API route. */
 export const API_BASE = '/api/v1';
 
@@ -435,6 +441,14 @@ export class ApiClient {
   /** `PATCH /sensors/{id}` (admin): a disabled sensor's tokens stop working at once. */
   setSensorDisabled(id: string, disabled: boolean): Promise<void> {
     return this.request('PATCH', `/sensors/${encodeURIComponent(id)}`, { body: { disabled } });
+  }
+
+  /**
+   * `POST /sensors/{id}/credential` (admin): a new credential for the sensor, shown once. The
+   * old credential and the sensor's tokens stop working at once.
+   */
+  reissueSensorCredential(id: string): Promise<IssuedSensorCredential> {
+    return this.request('POST', `/sensors/${encodeURIComponent(id)}/credential`);
   }
 
   /** `DELETE /sensors/{id}` (admin): removes the sensor and its part of the map. */

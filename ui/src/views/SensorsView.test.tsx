@@ -21,6 +21,7 @@ function sensorsConsole(role: 'admin' | 'standard' | 'read_only' = 'admin', item
     'PATCH /sensors/s-web': { status: 204 },
     'PATCH /sensors/s-task': { status: 204 },
     'DELETE /sensors/s-db': { status: 204 },
+    'POST /sensors/s-web/credential': { status: 200, body: { sensor_id: 's-web', credential: 'vsc_NEW' } },
     'GET /settings/sensor-api-key': {
       status: 200,
       body: { api_key: 'vsk_KEY', console_url: 'https://c', tls_fingerprint_sha256: 'SHA256:00', sensor_command: 'vedette sensor --api-key vsk_KEY', docker_command: 'docker run' },
@@ -104,6 +105,33 @@ describe('SensorsView', () => {
     await waitFor(() => expect(fake.calls('GET /sensors').length).toBeGreaterThanOrEqual(4));
   });
 
+  it('re-issues a credential after confirmation and shows it once', async () => {
+    const fake = sensorsConsole();
+    renderApp(fake, '/sensors');
+    const web = (await screen.findByRole('link', { name: 'web' })).closest('tr') as HTMLElement;
+    fireEvent.click(within(web).getByRole('button', { name: 'Re-issue credential' }));
+    let dialog = await screen.findByRole('dialog');
+    expect(dialog.textContent).toContain('stop working at once');
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Cancel' }));
+    expect(fake.calls('POST /sensors/s-web/credential')).toHaveLength(0);
+
+    fireEvent.click(within(web).getByRole('button', { name: 'Re-issue credential' }));
+    dialog = await screen.findByRole('dialog');
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Re-issue credential' }));
+    await screen.findByRole('heading', { name: 'New credential for web' });
+    expect(fake.calls('POST /sensors/s-web/credential')).toHaveLength(1);
+    expect(fake.calls('POST /sensors/s-web/credential')[0].headers['X-CSRF-Token']).toBe('csrf-r');
+    dialog = screen.getByRole('dialog');
+    const secret = within(dialog).getByLabelText('Sensor credential');
+    expect(secret.textContent).not.toContain('vsc_NEW');
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Show' }));
+    expect(secret.textContent).toBe('vsc_NEW');
+    expect(within(dialog).getByLabelText('Re-join command').textContent).toContain('VEDETTE_SENSOR_ID=s-web');
+    expect(within(dialog).getByLabelText('Re-join command').textContent).not.toContain('vsc_NEW');
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Done' }));
+    await waitFor(() => expect(screen.queryByRole('dialog')).toBeNull());
+  });
+
   it('keeps a refused action in view', async () => {
     const fake = sensorsConsole();
     fake.routes['DELETE /sensors/s-db'] = problem(404, 'no sensor with id `s-db`');
@@ -120,7 +148,7 @@ describe('SensorsView', () => {
       const fake = sensorsConsole(role);
       const { unmount } = renderApp(fake, '/sensors');
       await screen.findByRole('link', { name: 'web' });
-      expect(within(screen.getByTestId('sensors-table')).queryByRole('button', { name: /Disable|Enable|Remove/ })).toBeNull();
+      expect(within(screen.getByTestId('sensors-table')).queryByRole('button', { name: /Disable|Enable|Remove|Re-issue/ })).toBeNull();
       expect(screen.queryByRole('columnheader', { name: 'Actions' })).toBeNull();
       unmount();
     }

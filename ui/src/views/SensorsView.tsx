@@ -1,7 +1,8 @@
 /**
  * The sensors: host, version, liveness, visibility and last contact, searchable, sortable and
- * paged, refreshed every few seconds. Admins disable/enable and remove sensors (after a
- * confirmation); other roles only read. Each host links to its node on the topology map.
+ * paged, refreshed every few seconds. Admins disable/enable and remove sensors and re-issue a
+ * sensor's credential (after a confirmation; the new credential is shown once, with the
+ * command that hands it to the host); other roles only read. Each host links to its node on the topology map.
  *
  * `GET /sensors` answers every sensor at once, so searching, sorting and paging happen here.
  */
@@ -11,6 +12,7 @@ import { isAdmin, useAuth } from '../auth/AuthContext';
 import { Alert } from '../components/Alert';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { Pager } from '../components/Pager';
+import { SecretField } from '../components/SecretField';
 import { SensorHint } from '../components/SensorHint';
 import { SortHeader } from '../components/SortHeader';
 import { formatDateTime } from '../lib/format';
@@ -19,7 +21,7 @@ import { useDebounced } from '../lib/useDebounced';
 import { useLoad } from '../lib/useLoad';
 import { useTitle } from '../lib/useTitle';
 import { api, errorMessage } from '../services/client';
-import type { ApiClient } from '../services/client';
+import type { ApiClient, IssuedSensorCredential } from '../services/client';
 import type { Sensor, SensorStatus } from '../services/types';
 
 const PAGE_SIZE = 50;
@@ -64,7 +66,15 @@ export function filterSensors(sensors: readonly Sensor[], q: string, status: Sen
   );
 }
 
-type Pending = { kind: 'disable'; sensor: Sensor } | { kind: 'remove'; sensor: Sensor };
+type Pending =
+  | { kind: 'disable'; sensor: Sensor }
+  | { kind: 'remove'; sensor: Sensor }
+  | { kind: 'reissue'; sensor: Sensor };
+
+/** The command that starts the sensor on a host with a re-issued credential (the credential itself is masked). */
+export function reissueCommand(sensorId: string): string {
+  return `VEDETTE_SENSOR_ID=${sensorId} VEDETTE_SENSOR_CREDENTIAL=<credential> vedette sensor --console-url … --console-fingerprint … --api-key …`;
+}
 
 /** The sensors page; `client` is replaceable for tests. */
 export function SensorsView({ client = api }: { client?: ApiClient }) {
@@ -79,6 +89,7 @@ export function SensorsView({ client = api }: { client?: ApiClient }) {
   const [offset, setOffset] = useState(0);
   const [pending, setPending] = useState<Pending | null>(null);
   const [actionError, setActionError] = useState<string | null>(null);
+  const [issued, setIssued] = useState<{ sensor: Sensor; credential: IssuedSensorCredential } | null>(null);
   const { reload } = sensors;
 
   useEffect(() => {
@@ -201,6 +212,9 @@ export function SensorsView({ client = api }: { client?: ApiClient }) {
                             Disable
                           </button>
                         )}
+                        <button type="button" className="btn btn-small" onClick={() => setPending({ kind: 'reissue', sensor })}>
+                          Re-issue credential
+                        </button>
                         <button
                           type="button"
                           className="btn btn-small btn-danger-outline"
@@ -242,6 +256,48 @@ export function SensorsView({ client = api }: { client?: ApiClient }) {
             why. What it reported stays on the map until the retention period ends.
           </p>
         </ConfirmDialog>
+      )}
+      {pending?.kind === 'reissue' && (
+        <ConfirmDialog
+          title={`Re-issue the credential of the sensor on ${pending.sensor.hostname}?`}
+          confirmLabel="Re-issue credential"
+          danger
+          onConfirm={async () => {
+            const credential = await client.reissueSensorCredential(pending.sensor.id);
+            setIssued({ sensor: pending.sensor, credential });
+            reload();
+          }}
+          onClose={() => setPending(null)}
+        >
+          <p>
+            For a re-imaged host that should keep this sensor&apos;s identity, or a credential that leaked. The current
+            credential and the sensor&apos;s tokens stop working at once: a sensor still running with them stops. The new
+            credential is shown once.
+          </p>
+        </ConfirmDialog>
+      )}
+      {issued && (
+        <div className="modal-backdrop">
+          <div className="modal" role="dialog" aria-modal="true" aria-labelledby="issued-title">
+            <h2 id="issued-title">New credential for {issued.sensor.hostname}</h2>
+            <div className="modal-body">
+              <p>Copy it now: it is not shown again. Start the sensor on the host with its id and this credential:</p>
+              <p className="mono small" aria-label="Sensor id">
+                {issued.credential.sensor_id}
+              </p>
+              <SecretField value={issued.credential.credential} label="Sensor credential" />
+              <pre className="mono small" aria-label="Re-join command">
+                {reissueCommand(issued.credential.sensor_id)}
+              </pre>
+              <p className="muted">Once the console accepts them the sensor keeps both in its state file.</p>
+            </div>
+            <div className="modal-actions">
+              <button type="button" className="btn btn-primary" onClick={() => setIssued(null)}>
+                Done
+              </button>
+            </div>
+          </div>
+        </div>
       )}
       {pending?.kind === 'remove' && (
         <ConfirmDialog

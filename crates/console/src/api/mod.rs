@@ -110,6 +110,7 @@ fn api_v1() -> OpenApiRouter<AppState> {
         .routes(routes!(sensor::renew))
         .routes(routes!(sensors::list))
         .routes(routes!(sensors::update, sensors::remove))
+        .routes(routes!(sensors::reissue_credential))
         .routes(routes!(topology::view))
         .routes(routes!(topology::table))
         .routes(routes!(topology::node))

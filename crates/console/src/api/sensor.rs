@@ -20,8 +20,13 @@ use crate::store::sql::rfc3339;
 pub struct RegisterRequest {
     /// The console's sensor API key.
     pub api_key: String,
-    /// The sensor's id from an earlier registration, to keep its identity.
+    /// The sensor's id from an earlier registration, to keep its identity
+    /// (needs `credential`; an id the console does not know is ignored).
     pub sensor_id: Option<uuid::Uuid>,
+    /// The sensor's credential, given at its first registration (or
+    /// re-issued by an admin): proves the sensor is `sensor_id`.
+    #[serde(default)]
+    pub credential: Option<String>,
     /// The host name the sensor runs on.
     pub hostname: String,
     /// The sensor's version.
@@ -31,17 +36,26 @@ pub struct RegisterRequest {
 /// A sensor's identity and token.
 #[derive(Serialize, ToSchema)]
 pub struct SensorToken {
-    /// The sensor's id; keep it and send it when registering again.
+    /// The sensor's id (assigned by the console); keep it and send it when registering again.
     pub sensor_id: String,
     /// Send it as `Authorization: Bearer <token>` to sensor endpoints.
     pub token: String,
     /// When the token expires (RFC 3339); renew before.
     pub expires_at: String,
+    /// The sensor's credential, only in the answer that issued it (a new
+    /// sensor): keep it secret with `sensor_id` and send both when
+    /// registering again. The console keeps only its hash.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub credential: Option<String>,
 }
 
-/// Exchanges the sensor API key for a sensor id and a short-lived token.
+/// Exchanges the sensor API key for a console-assigned sensor id, a credential
+/// (new sensors) and a short-lived token. Registering again as an existing
+/// sensor needs its id and credential; a claim without the right credential
+/// is refused (403) and audited.
 #[utoipa::path(post, path = "/sensor/register", tag = "sensor", request_body = RegisterRequest,
-    responses((status = 200, body = SensorToken), (status = 401, body = super::error::Problem),
+    responses((status = 200, body = SensorToken), (status = 400, body = super::error::Problem),
+              (status = 401, body = super::error::Problem),
               (status = 403, body = super::error::Problem), (status = 429, body = super::error::Problem)))]
 pub async fn register(
     State(state): State<AppState>,
@@ -52,6 +66,15 @@ pub async fn register(
     check_len("api_key", &request.api_key, 1, 128)?;
     check_len("hostname", &request.hostname, 1, 253)?;
     check_len("version", &request.version, 1, 64)?;
+    if let Some(credential) = &request.credential {
+        check_len("credential", credential, 1, 128)?;
+        if request.sensor_id.is_none() {
+            return Err(ApiError::BadRequest(
+                "a credential goes with the sensor id it was issued for: give `sensor_id` too"
+                    .into(),
+            ));
+        }
+    }
     let sensor_id = request.sensor_id.map(|id| id.to_string());
     let fail = |detail: &str| Event {
         actor: "anonymous",
@@ -67,36 +90,41 @@ pub async fn register(
             "the sensor API key is wrong or was rotated; get the current key from the console (`vedette console api-key show`)".into(),
         ));
     }
-    match sensors::register(
-        &state.store,
-        sensor_id.as_deref(),
-        &request.hostname,
-        &request.version,
-    )
-    .await?
-    {
+    let claim = sensor_id.as_deref().map(|sensor_id| sensors::Claim {
+        sensor_id,
+        credential: request.credential.as_deref(),
+    });
+    match sensors::register(&state.store, claim, &request.hostname, &request.version).await? {
         Registration::Registered {
             sensor_id,
             token,
             expires_at,
+            credential,
+            revoked,
         } => {
+            for hash in &revoked {
+                state.auth_cache.forget(hash);
+            }
             let actor = format!("sensor:{sensor_id}");
-            audit::record(
-                &state.store,
-                Event {
-                    actor: &actor,
-                    action: "sensor.register",
-                    target: Some(&request.hostname),
-                    source_ip: Some(ip.0.to_string()),
-                    outcome: Outcome::Success,
-                    detail: None,
-                },
-            )
-            .await?;
+            let detail = match (&credential, claim) {
+                (Some(_), Some(claim)) => format!(
+                    "new sensor (the id `{}` it gave is not known here)",
+                    claim.sensor_id
+                ),
+                (Some(_), None) => "new sensor".to_string(),
+                (None, _) => "registered again with its credential".to_string(),
+            };
+            Event::success(&actor, "sensor.register")
+                .on(&sensor_id)
+                .from_ip(ip.0)
+                .detail(format!("{detail}; host {}", request.hostname))
+                .record(&state.store)
+                .await?;
             Ok(Json(SensorToken {
                 sensor_id,
                 token,
                 expires_at: rfc3339(expires_at),
+                credential,
             }))
         }
         Registration::Disabled => {
@@ -105,23 +133,56 @@ pub async fn register(
                 "this sensor was disabled by an admin of the console".into(),
             ))
         }
+        Registration::ClaimRefused => {
+            let claimed = sensor_id.unwrap_or_default();
+            Event::failure("anonymous", "sensor.register")
+                .on(&claimed)
+                .from_ip(ip.0)
+                .detail(format!(
+                    "claimed an existing sensor without its credential ({}); host {}",
+                    if request.credential.is_some() {
+                        "wrong credential"
+                    } else {
+                        "no credential"
+                    },
+                    request.hostname
+                ))
+                .record(&state.store)
+                .await?;
+            Err(ApiError::Forbidden(format!(
+                "sensor `{claimed}` exists and this registration did not prove it is that sensor \
+                 (its credential is missing or wrong). A host that lost its state file registers \
+                 as a new sensor (remove the sensor id from its state); an admin can re-issue the \
+                 credential of the old id (docs/sensor.md)"
+            )))
+        }
     }
 }
 
-/// Renews the caller's sensor token.
+/// Renews the caller's sensor token. The sensor's earlier tokens keep
+/// working for a short grace (reports under way), then stop.
 #[utoipa::path(post, path = "/sensor/token", tag = "sensor",
     responses((status = 200, body = SensorToken), (status = 401, body = super::error::Problem)))]
 pub async fn renew(
     State(state): State<AppState>,
     SensorCaller(sensor): SensorCaller,
 ) -> Result<(StatusCode, Json<SensorToken>), ApiError> {
-    let (token, expires_at) = sensors::issue_token(&state.store, &sensor.sensor_id).await?;
+    let renewal = sensors::renew(
+        &state.store,
+        &sensor.sensor_id,
+        state.config.sensor_token_grace,
+    )
+    .await?;
+    for hash in &renewal.revoked {
+        state.auth_cache.forget(hash);
+    }
     Ok((
         StatusCode::OK,
         Json(SensorToken {
             sensor_id: sensor.sensor_id,
-            token,
-            expires_at: rfc3339(expires_at),
+            token: renewal.token,
+            expires_at: rfc3339(renewal.expires_at),
+            credential: None,
         }),
     ))
 }

@@ -1,8 +1,9 @@
-//! The sensors, for people: list with liveness, disable, remove.
+//! The sensors, for people: list with liveness, disable, remove, re-issue
+//! a sensor's credential.
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::error::ApiError;
@@ -120,4 +121,44 @@ pub async fn remove(
         .record(&state.store)
         .await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// A sensor's re-issued credential, shown once.
+#[derive(Serialize, ToSchema)]
+pub struct IssuedCredential {
+    /// The sensor's id.
+    pub sensor_id: String,
+    /// The new credential: hand it to the host with the id
+    /// (`VEDETTE_SENSOR_ID`, `VEDETTE_SENSOR_CREDENTIAL`). It is not shown again.
+    pub credential: String,
+}
+
+/// Re-issues a sensor's credential (a re-imaged host taking over its old
+/// identity, or a credential that leaked). The old credential and the
+/// sensor's tokens stop working at once.
+#[utoipa::path(post, path = "/sensors/{id}/credential", tag = "sensors", params(("id" = String, Path)),
+    responses((status = 200, body = IssuedCredential), (status = 404, body = super::error::Problem)))]
+pub async fn reissue_credential(
+    State(state): State<AppState>,
+    ip: ClientIp,
+    AdminUser(admin): AdminUser,
+    Path(id): Path<String>,
+) -> Result<Json<IssuedCredential>, ApiError> {
+    check_len("id", &id, 1, 64)?;
+    let Some(reissued) = sensors::reissue_credential(&state.store, &id).await? else {
+        return Err(ApiError::NotFound(format!("no sensor with id `{id}`")));
+    };
+    for hash in &reissued.revoked {
+        state.auth_cache.forget(hash);
+    }
+    Event::success(&admin.username, "sensor.credential.reissue")
+        .on(&id)
+        .from_ip(ip.0)
+        .detail("the old credential and the sensor's tokens were revoked")
+        .record(&state.store)
+        .await?;
+    Ok(Json(IssuedCredential {
+        sensor_id: id,
+        credential: reissued.credential,
+    }))
 }

@@ -127,6 +127,13 @@ impl PrincipalCache {
         }
     }
 
+    /// Forgets one credential, by hash (a revoked sensor token).
+    pub fn forget(&self, key: &str) {
+        if let Ok(mut entries) = self.entries.write() {
+            entries.remove(key);
+        }
+    }
+
     /// Forgets everything: call after any change to users, roles, sessions,
     /// tokens or sensors.
     pub fn clear(&self) {

@@ -1,5 +1,14 @@
 //! Sensor identity: the console-wide sensor API key, registration (API key →
-//! sensor id + short-lived token), and token renewal.
+//! console-assigned sensor id + per-sensor credential + short-lived token),
+//! token renewal, and credential re-issue.
+//!
+//! The API key only lets a host join the fleet: a registration without a
+//! claim (or claiming an id the console does not know) creates a new sensor
+//! with an id the console picks and a credential (`vsc_…`, 256 random bits)
+//! returned once and stored hashed. Registering again as that sensor needs
+//! the credential; a claim without it is refused. Renewing a token revokes
+//! the earlier ones after a short grace; registering again revokes them at
+//! once; an admin re-issuing the credential revokes them too.
 //!
 //! The API key is stored hashed. Its plaintext is also written to
 //! `<data-dir>/sensor-api-key` (mode 0600) so that an operator on the console
@@ -96,6 +105,9 @@ pub async fn api_key_is_valid(store: &Store, key: &str) -> Result<bool, StoreErr
     Ok(secret::constant_time_eq(&secret::hash(key), &hash))
 }
 
+/// The prefix of a sensor's credential.
+pub const CREDENTIAL_PREFIX: &str = "vsc_";
+
 /// The outcome of a registration.
 #[derive(Debug)]
 pub enum Registration {
@@ -107,58 +119,110 @@ pub enum Registration {
         token: String,
         /// When the token expires (Unix ms).
         expires_at: i64,
+        /// The sensor's new credential, when one was issued now (a new
+        /// sensor); its only plaintext copy.
+        credential: Option<String>,
+        /// Hashes of the sensor's earlier tokens, revoked now.
+        revoked: Vec<String>,
     },
     /// The sensor id given is known but was disabled by an admin.
     Disabled,
+    /// The sensor id given is known but the credential is missing or wrong.
+    ClaimRefused,
 }
 
-/// Registers a sensor, or re-registers one that presents its known id.
-/// An unknown id is treated as a new sensor with that id (a sensor whose
-/// record an admin removed keeps its id when it comes back).
+/// A claim to an existing sensor identity.
+#[derive(Debug, Clone, Copy)]
+pub struct Claim<'a> {
+    /// The sensor id from an earlier registration.
+    pub sensor_id: &'a str,
+    /// The sensor's credential, if it has one.
+    pub credential: Option<&'a str>,
+}
+
+/// Registers a sensor. The console assigns ids: a sensor re-registering
+/// as an existing sensor must present that sensor's credential, else the
+/// claim is refused; an id the console does not know is ignored and the
+/// sensor registers as a new sensor with a new id and credential.
 pub async fn register(
     store: &Store,
-    sensor_id: Option<&str>,
+    claim: Option<Claim<'_>>,
     hostname: &str,
     version: &str,
 ) -> Result<Registration, StoreError> {
     let now = now_ms();
-    let sensor_id = sensor_id
-        .map(str::to_string)
-        .unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
-    let disabled: Option<i64> = sqlx::query_scalar("SELECT disabled FROM sensors WHERE id = $1")
-        .bind(&sensor_id)
-        .fetch_optional(store.pool())
-        .await?;
-    match disabled {
-        Some(1) => return Ok(Registration::Disabled),
-        Some(_) => {
-            sqlx::query(
-                "UPDATE sensors SET hostname = $1, version = $2, last_seen_at = $3 WHERE id = $4",
+    let known = match claim {
+        Some(claim) => {
+            let row: Option<(i64, Option<String>)> = sqlx::query_as(
+                "SELECT s.disabled, c.credential_hash FROM sensors s \
+                 LEFT JOIN sensor_credentials c ON c.sensor_id = s.id WHERE s.id = $1",
             )
+            .bind(claim.sensor_id)
+            .fetch_optional(store.pool())
+            .await?;
+            row.map(|(disabled, hash)| (claim, disabled, hash))
+        }
+        None => None,
+    };
+    if let Some((claim, disabled, hash)) = known {
+        let proven = match (claim.credential, hash) {
+            (Some(credential), Some(hash)) => {
+                secret::constant_time_eq(&secret::hash(credential), &hash)
+            }
+            _ => false,
+        };
+        if !proven {
+            return Ok(Registration::ClaimRefused);
+        }
+        if disabled != 0 {
+            return Ok(Registration::Disabled);
+        }
+        sqlx::query("UPDATE sensors SET hostname = $1, version = $2, last_seen_at = $3 WHERE id = $4")
             .bind(hostname)
             .bind(version)
             .bind(now)
-            .bind(&sensor_id)
+            .bind(claim.sensor_id)
             .execute(store.pool())
             .await?;
-        }
-        None => {
-            sqlx::query(
-                "INSERT INTO sensors (id, hostname, version, registered_at, last_seen_at, disabled) VALUES ($1, $2, $3, $4, $4, 0)",
-            )
-            .bind(&sensor_id)
-            .bind(hostname)
-            .bind(version)
-            .bind(now)
-            .execute(store.pool())
-            .await?;
-        }
+        // A sensor registering again is a new process: its earlier tokens go.
+        let revoked = revoke_tokens(store, claim.sensor_id, None, now).await?;
+        let (token, expires_at) = issue_token(store, claim.sensor_id).await?;
+        return Ok(Registration::Registered {
+            sensor_id: claim.sensor_id.to_string(),
+            token,
+            expires_at,
+            credential: None,
+            revoked,
+        });
     }
+    let sensor_id = uuid::Uuid::now_v7().to_string();
+    let credential = secret::generate(CREDENTIAL_PREFIX);
+    let mut tx = store.pool().begin().await?;
+    sqlx::query(
+        "INSERT INTO sensors (id, hostname, version, registered_at, last_seen_at, disabled) VALUES ($1, $2, $3, $4, $4, 0)",
+    )
+    .bind(&sensor_id)
+    .bind(hostname)
+    .bind(version)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(
+        "INSERT INTO sensor_credentials (sensor_id, credential_hash, issued_at) VALUES ($1, $2, $3)",
+    )
+    .bind(&sensor_id)
+    .bind(secret::hash(&credential))
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
     let (token, expires_at) = issue_token(store, &sensor_id).await?;
     Ok(Registration::Registered {
         sensor_id,
         token,
         expires_at,
+        credential: Some(credential),
+        revoked: Vec::new(),
     })
 }
 
@@ -180,6 +244,113 @@ pub async fn issue_token(store: &Store, sensor_id: &str) -> Result<(String, i64)
         .execute(store.pool())
         .await?;
     Ok((token, expires_at))
+}
+
+/// Makes a sensor's tokens (but `keep`) expire at `until` at the latest.
+/// Returns the hashes of the tokens cut short, to drop from caches.
+async fn revoke_tokens(
+    store: &Store,
+    sensor_id: &str,
+    keep: Option<&str>,
+    until: i64,
+) -> Result<Vec<String>, StoreError> {
+    let keep = keep.unwrap_or("");
+    let hashes: Vec<String> = sqlx::query_scalar(
+        "SELECT token_hash FROM sensor_tokens WHERE sensor_id = $1 AND token_hash <> $2 AND expires_at > $3",
+    )
+    .bind(sensor_id)
+    .bind(keep)
+    .bind(until)
+    .fetch_all(store.pool())
+    .await?;
+    sqlx::query(
+        "UPDATE sensor_tokens SET expires_at = $1 WHERE sensor_id = $2 AND token_hash <> $3 AND expires_at > $1",
+    )
+    .bind(until)
+    .bind(sensor_id)
+    .bind(keep)
+    .execute(store.pool())
+    .await?;
+    Ok(hashes)
+}
+
+/// A renewed token.
+#[derive(Debug)]
+pub struct Renewal {
+    /// The new token.
+    pub token: String,
+    /// When it expires (Unix ms).
+    pub expires_at: i64,
+    /// Hashes of the sensor's earlier tokens, now ending after the grace.
+    pub revoked: Vec<String>,
+}
+
+/// Issues a new token for a sensor and revokes its earlier ones: they keep
+/// working for `grace` (reports already under way), then stop.
+pub async fn renew(
+    store: &Store,
+    sensor_id: &str,
+    grace: std::time::Duration,
+) -> Result<Renewal, StoreError> {
+    let (token, expires_at) = issue_token(store, sensor_id).await?;
+    let until = now_ms() + i64::try_from(grace.as_millis()).unwrap_or(i64::MAX / 2);
+    let revoked = revoke_tokens(store, sensor_id, Some(&secret::hash(&token)), until).await?;
+    Ok(Renewal {
+        token,
+        expires_at,
+        revoked,
+    })
+}
+
+/// A credential an admin re-issued.
+#[derive(Debug)]
+pub struct Reissued {
+    /// The new credential (its only plaintext copy).
+    pub credential: String,
+    /// Hashes of the sensor's tokens, revoked now.
+    pub revoked: Vec<String>,
+}
+
+/// Replaces a sensor's credential with a new one and revokes its tokens at
+/// once: whoever holds the old credential can no longer act as the sensor,
+/// the holder of the new one registers as it. `None` for an unknown sensor.
+pub async fn reissue_credential(store: &Store, id: &str) -> Result<Option<Reissued>, StoreError> {
+    let now = now_ms();
+    let credential = secret::generate(CREDENTIAL_PREFIX);
+    let mut tx = store.pool().begin().await?;
+    let exists: Option<String> = sqlx::query_scalar("SELECT id FROM sensors WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?;
+    if exists.is_none() {
+        return Ok(None);
+    }
+    sqlx::query("DELETE FROM sensor_credentials WHERE sensor_id = $1")
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(
+        "INSERT INTO sensor_credentials (sensor_id, credential_hash, issued_at) VALUES ($1, $2, $3)",
+    )
+    .bind(id)
+    .bind(secret::hash(&credential))
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    let revoked: Vec<String> =
+        sqlx::query_scalar("SELECT token_hash FROM sensor_tokens WHERE sensor_id = $1")
+            .bind(id)
+            .fetch_all(&mut *tx)
+            .await?;
+    sqlx::query("DELETE FROM sensor_tokens WHERE sensor_id = $1")
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(Some(Reissued {
+        credential,
+        revoked,
+    }))
 }
 
 /// Finds the live, enabled sensor a token belongs to: (sensor id, expiry).

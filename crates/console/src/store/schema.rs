@@ -41,6 +41,12 @@ const MIGRATIONS: &[Migration] = &[
         tables: topology_report_tables,
         indexes: no_indexes,
     },
+    Migration {
+        version: 4,
+        name: "sensor identity: per-sensor credentials, stored hashed",
+        tables: sensor_credential_tables,
+        indexes: no_indexes,
+    },
 ];
 
 /// A lock key only Vedette uses ("vedette" in ASCII, as a number).
@@ -232,6 +238,22 @@ fn topology_tables() -> Vec<TableCreateStatement> {
             .col(text("data"))
             .primary_key(Index::create().col("sensor_id").col("kind").col("item_key"))
             .foreign_key(&mut cascade_to("topology_items", "sensor_id", "sensors"))
+            .to_owned(),
+    ]
+}
+
+fn sensor_credential_tables() -> Vec<TableCreateStatement> {
+    vec![
+        // The hash of each sensor's credential, issued at its first
+        // registration (or re-issued by an admin): re-registering as that
+        // sensor needs it. A sensor without a row (registered before this
+        // migration) cannot be claimed; it re-joins as a new sensor.
+        Table::create()
+            .table("sensor_credentials")
+            .col(text("sensor_id").primary_key())
+            .col(text("credential_hash"))
+            .col(int("issued_at"))
+            .foreign_key(&mut cascade_to("sensor_credentials", "sensor_id", "sensors"))
             .to_owned(),
     ]
 }

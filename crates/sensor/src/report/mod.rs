@@ -1,4 +1,5 @@
-//! Talking to the console: registration with the API key, token renewal,
+//! Talking to the console: registration with the API key (and the sensor's
+//! id and credential once it has them), token renewal,
 //! and sending reports (JSON, zstd-compressed). Every answer is turned into
 //! an outcome the sensor loop acts on; nothing here sleeps or retries.
 
@@ -27,16 +28,38 @@ pub struct Console {
 }
 
 /// A sensor identity and its token.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Session {
     /// The sensor's id.
     pub sensor_id: String,
+    /// The sensor's credential, when the console issued one in this answer
+    /// (a new sensor): keep it with the id.
+    pub credential: Option<String>,
     /// The bearer token.
     pub token: String,
     /// When to renew it (half its lifetime).
     pub renew_at: Instant,
     /// When it expires.
     pub expires_at: Instant,
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("sensor_id", &self.sensor_id)
+            .field("renew_at", &self.renew_at)
+            .field("expires_at", &self.expires_at)
+            .finish_non_exhaustive()
+    }
+}
+
+/// An existing sensor identity to register as: its id and credential.
+#[derive(Clone, Copy)]
+pub struct Claim<'a> {
+    /// The sensor id.
+    pub sensor_id: &'a str,
+    /// Its credential.
+    pub credential: &'a str,
 }
 
 /// What the console said to a registration or renewal.
@@ -46,7 +69,7 @@ pub enum TokenOutcome {
     Granted(Session),
     /// 401: wrong or rotated API key (registration) or expired token (renewal).
     Unauthorized(String),
-    /// 403: the sensor is disabled.
+    /// 403: the sensor is disabled, or its id was claimed without the right credential.
     Forbidden(String),
     /// 429/503 or a network error: try again later (after the delay when given).
     Retry(Option<Duration>, String),
@@ -76,6 +99,8 @@ struct RegisterRequest<'a> {
     api_key: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     sensor_id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    credential: Option<&'a str>,
     hostname: &'a str,
     version: &'a str,
 }
@@ -85,6 +110,8 @@ struct TokenAnswer {
     sensor_id: String,
     token: String,
     expires_at: String,
+    #[serde(default)]
+    credential: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -142,16 +169,19 @@ impl Console {
         self.base.join(path).unwrap_or_else(|_| self.base.clone())
     }
 
-    /// Registers with the API key, keeping `sensor_id` when given.
+    /// Registers with the API key: as the sensor of `claim` (id and
+    /// credential) when given, else as a new sensor (the console then
+    /// answers with an id and a credential to keep).
     pub async fn register(
         &self,
         api_key: &str,
-        sensor_id: Option<&str>,
+        claim: Option<Claim<'_>>,
         hostname: &str,
     ) -> TokenOutcome {
         let request = RegisterRequest {
             api_key,
-            sensor_id,
+            sensor_id: claim.map(|c| c.sensor_id),
+            credential: claim.map(|c| c.credential),
             hostname,
             version: env!("CARGO_PKG_VERSION"),
         };
@@ -255,6 +285,7 @@ fn session(answer: TokenAnswer) -> Session {
     .unwrap_or(Duration::from_secs(60));
     Session {
         sensor_id: answer.sensor_id,
+        credential: answer.credential,
         token: answer.token,
         renew_at: now + lifetime / 2,
         expires_at: now + lifetime,

@@ -11,7 +11,8 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use clap::{Args, ValueEnum};
 use vedette_sensor::config::{
-    DEFAULT_DOCKER_SOCKET, DEFAULT_STATE_FILE, SensorConfigFile, Trust, parse_fingerprint,
+    DEFAULT_DOCKER_SOCKET, DEFAULT_STATE_FILE, Identity, SensorConfigFile, Trust,
+    parse_fingerprint,
 };
 use vedette_sensor::root::HostRoot;
 use vedette_sensor::visibility::VisibilityChoice;
@@ -54,10 +55,26 @@ pub struct SensorArgs {
     #[arg(long, env = "VEDETTE_SENSOR_INTERVAL", value_parser = humantime::parse_duration)]
     interval: Option<Duration>,
 
-    /// Where the sensor keeps its identity across restarts
+    /// Where the sensor keeps its identity (id and credential, mode 0600) across restarts
     /// [default: /var/lib/vedette/sensor-state.json].
     #[arg(long, env = "VEDETTE_SENSOR_STATE_FILE")]
     state_file: Option<PathBuf>,
+
+    /// Register as this existing sensor (its id, as the console lists it), with the credential
+    /// an admin re-issued for it (`VEDETTE_SENSOR_CREDENTIAL`): for a re-imaged host taking
+    /// over its old identity. Both are saved in the state file once the console accepts them.
+    #[arg(long, env = "VEDETTE_SENSOR_ID", requires = "sensor_credential")]
+    sensor_id: Option<String>,
+
+    /// The credential (`vsc_…`) an admin re-issued for `--sensor-id`; prefer the environment
+    /// variable to the flag (flags are visible to other users in the process list).
+    #[arg(
+        long,
+        env = "VEDETTE_SENSOR_CREDENTIAL",
+        hide_env_values = true,
+        requires = "sensor_id"
+    )]
+    sensor_credential: Option<String>,
 
     /// What the sensor reports: `auto` sees the host when it is in the host's pid namespace,
     /// else only its own container (and says so) [default: auto].
@@ -138,6 +155,9 @@ fn resolve(args: SensorArgs) -> anyhow::Result<SensorConfig> {
         .state_file
         .or(file.state_file)
         .unwrap_or_else(|| DEFAULT_STATE_FILE.into());
+    if let (Some(sensor_id), Some(credential)) = (&args.sensor_id, &args.sensor_credential) {
+        config.identity = Some(Identity::new(sensor_id, credential)?);
+    }
     config.visibility = args
         .visibility
         .map(VisibilityChoice::from)
