@@ -12,6 +12,7 @@ use super::error::ApiError;
 use super::extract::{Json, QueryMap, check_len};
 use super::list::{ListParams, ListSpec};
 use super::session::{SessionInfo, check_new_account, hash_password, start_session, throttle};
+use crate::auth::throttle::Action;
 use crate::audit::Event;
 use crate::auth::one_time::{self, Invite, Purpose};
 use crate::auth::principal::{AdminUser, ClientIp};
@@ -163,7 +164,7 @@ pub async fn accept(
     jar: CookieJar,
     Json(request): Json<AcceptInvite>,
 ) -> Result<impl IntoResponse, ApiError> {
-    throttle(&state, ip, "invite.accept").await?;
+    throttle(&state, Action::SignIn, ip, "invite.accept").await?;
     check_len("token", &request.token, 1, 128)?;
     check_new_account(&request.username, &request.password)?;
     let refused = || {
