@@ -190,7 +190,7 @@ pub async fn record_aggregated(
     window: std::time::Duration,
 ) -> Result<(), StoreError> {
     let now = now_ms();
-    let window_ms = (window.as_millis() as i64).max(1);
+    let window_ms = std::cmp::Ord::max(window.as_millis() as i64, 1);
     let window_start = now - now.rem_euclid(window_ms);
     let key = crate::auth::secret::hash(&format!(
         "{window_start}\n{}\n{}\n{}\n{}\n{}\n{}",
