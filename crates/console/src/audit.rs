@@ -314,7 +314,10 @@ pub async fn list(store: &Store, params: &ListParams) -> Result<Page<AuditEntry>
             outcome: row.outcome,
             detail: row.detail,
             count: row.repeat_count.unwrap_or(1),
-            last_at: row.repeat_last_at.filter(|_| row.repeat_count > Some(1)).map(rfc3339),
+            last_at: row
+                .repeat_last_at
+                .filter(|_| row.repeat_count > Some(1))
+                .map(rfc3339),
         })
         .collect();
     Ok(params.page(items, total))

@@ -83,9 +83,7 @@ fn parse_number(name: &str, value: &str, max: u64) -> Result<u64, ListError> {
         .parse::<u64>()
         .ok()
         .filter(|n| *n <= max)
-        .ok_or_else(|| {
-            ListError(format!("`{name}` must be a whole number from 0 to {max}"))
-        })
+        .ok_or_else(|| ListError(format!("`{name}` must be a whole number from 0 to {max}")))
 }
 
 impl ListParams {
@@ -108,9 +106,7 @@ impl ListParams {
                 "limit" => {
                     params.limit = parse_number("limit", value, MAX_LIMIT)?;
                     if params.limit == 0 {
-                        return Err(ListError(format!(
-                            "`limit` must be from 1 to {MAX_LIMIT}"
-                        )));
+                        return Err(ListError(format!("`limit` must be from 1 to {MAX_LIMIT}")));
                     }
                 }
                 "offset" => params.offset = parse_number("offset", value, i64::MAX as u64)?,
