@@ -10,7 +10,7 @@
  * Missing either is a test failure with a clear message, never a skip.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { createHash, X509Certificate } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -18,6 +18,7 @@ import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { chromium } from 'playwright-core';
 
 export const UI_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -52,7 +53,10 @@ export function createHarness(name) {
     children: /** @type {import('node:child_process').ChildProcess[]} */ ([]),
   };
 
-  /** Starts the console and waits for its banner (URL, setup code, fingerprint, API key). */
+  /**
+   * Starts the console and waits for its banner (URL, setup code, fingerprint); the sensor API key
+   * is read with `vedette console api-key show` (the banner prints it only to a terminal).
+   */
   async function startConsole() {
     if (!existsSync(BIN)) {
       throw new Error(`vedette binary not found at ${BIN}: build it with \`cargo build -p vedette\` or set VEDETTE_BIN`);
@@ -71,14 +75,12 @@ export function createHarness(name) {
         const url = /Console URL:\s+(https:\/\/\S+)/.exec(env.output);
         const code = /Setup code:\s+(\S+)/.exec(env.output);
         const fingerprint = /TLS fingerprint:\s+(SHA256:([0-9A-Fa-f:]+))/.exec(env.output);
-        const key = /Sensor API key:\s+(vsk_\S+)/.exec(env.output);
-        if (url && code && fingerprint && key) {
+        if (url && code && fingerprint && /Start a sensor/.test(env.output)) {
           clearTimeout(timer);
           env.url = url[1].replace(/\/+$/, '');
           env.setupCode = code[1];
           env.fingerprintText = fingerprint[1];
           env.fingerprint = fingerprint[2].replace(/:/g, '').toLowerCase();
-          env.apiKey = key[1];
           resolve(undefined);
         }
       };
@@ -91,6 +93,9 @@ export function createHarness(name) {
         reject(new Error(`console exited (${status ?? signal}) before its banner:\n${env.output}`));
       });
     });
+    const shown = await promisify(execFile)(BIN, ['console', 'api-key', 'show', '--data-dir', path.join(env.dataDir, 'console')]);
+    env.apiKey = shown.stdout.trim();
+    assert.match(env.apiKey, /^vsk_/, 'vedette console api-key show prints the sensor API key');
   }
 
   /** base64(SHA-256(SubjectPublicKeyInfo DER)) of the console certificate, for Chromium's pin. */

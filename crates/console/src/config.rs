@@ -31,8 +31,26 @@ pub struct Config {
     pub lockout_threshold: u32,
     /// How long a locked account stays locked.
     pub lockout_duration: Duration,
-    /// Credential attempts allowed per client address per minute.
+    /// Sign-in attempts (password, setup code, invite and reset links,
+    /// password change) allowed per client address per minute.
     pub auth_attempts_per_minute: u32,
+    /// Sensor registrations allowed per client address per minute.
+    pub sensor_registrations_per_minute: u32,
+    /// Sensor token renewals allowed per client address per minute.
+    pub token_renewals_per_minute: u32,
+    /// Sensor reports accepted per client address per minute.
+    pub reports_per_minute: u32,
+    /// Proxies whose `X-Forwarded-For` header names the client; empty (the
+    /// default) believes no header and uses the connection's address.
+    pub trusted_proxies: Vec<crate::auth::throttle::Cidr>,
+    /// Repeated refusals (throttled or failed sign-ins) from one source are
+    /// recorded as one audit entry with a count per window of this length.
+    pub audit_aggregate_window: Duration,
+    /// Audit entries older than this many days are deleted (0 keeps them).
+    pub audit_retention_days: u32,
+    /// At most this many audit entries are kept, the oldest deleted first
+    /// (0: no limit).
+    pub audit_max_rows: u64,
     /// Largest request body accepted.
     pub max_body_bytes: usize,
     /// How long a request may take before it is cut with 503.
@@ -67,6 +85,13 @@ impl Config {
             lockout_threshold: 5,
             lockout_duration: Duration::from_secs(15 * 60),
             auth_attempts_per_minute: 20,
+            sensor_registrations_per_minute: 60,
+            token_renewals_per_minute: 120,
+            reports_per_minute: 6000,
+            trusted_proxies: Vec::new(),
+            audit_aggregate_window: Duration::from_secs(10 * 60),
+            audit_retention_days: 180,
+            audit_max_rows: 1_000_000,
             max_body_bytes: 1024 * 1024,
             request_timeout: Duration::from_secs(30),
             shutdown_grace: Duration::from_secs(30),

@@ -11,6 +11,7 @@ pub mod api;
 pub mod audit;
 pub mod auth;
 pub mod config;
+pub mod list;
 pub mod metrics;
 pub mod sensors;
 pub mod server;

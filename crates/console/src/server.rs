@@ -11,7 +11,8 @@ use axum_server::Handle;
 use axum_server::tls_rustls::RustlsConfig;
 
 use crate::api;
-use crate::auth::{secret, sessions, users};
+use crate::audit;
+use crate::auth::{lockout, secret, sessions, users};
 use crate::config::Config;
 use crate::sensors;
 use crate::settings;
@@ -20,6 +21,10 @@ use crate::store::{Store, redact_url};
 use crate::tls::{self, CurrentFingerprint, TlsFiles};
 
 /// What a started console tells its operator once.
+///
+/// Its [`Display`](std::fmt::Display) never shows the sensor API key, only
+/// its fingerprint: that is what may go to log files and journald. Only
+/// [`Banner::render`] with `show_api_key` (for a terminal) prints the key.
 pub struct Banner {
     /// The console URL.
     pub url: String,
@@ -31,8 +36,22 @@ pub struct Banner {
     pub setup_code: Option<String>,
 }
 
-impl std::fmt::Display for Banner {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+/// A short fingerprint of the sensor API key, safe to log: tells keys
+/// apart without revealing them.
+pub fn api_key_fingerprint(key: &str) -> String {
+    format!("sha256:{}", &secret::hash(key)[..16])
+}
+
+impl Banner {
+    /// The banner text; the API key itself only with `show_api_key`.
+    pub fn render(&self, show_api_key: bool) -> String {
+        let mut out = String::new();
+        // Writing to a String cannot fail.
+        let _ = self.write(&mut out, show_api_key);
+        out
+    }
+
+    fn write(&self, f: &mut impl std::fmt::Write, show_api_key: bool) -> std::fmt::Result {
         writeln!(f)?;
         writeln!(
             f,
@@ -43,7 +62,18 @@ impl std::fmt::Display for Banner {
         writeln!(f, "  Console URL:      {}", self.url)?;
         writeln!(f, "  TLS fingerprint:  {}", self.fingerprint)?;
         match &self.api_key {
-            Some(key) => writeln!(f, "  Sensor API key:   {key}")?,
+            Some(key) if show_api_key => writeln!(f, "  Sensor API key:   {key}")?,
+            Some(key) => {
+                writeln!(
+                    f,
+                    "  Sensor API key:   fingerprint {} (not printed outside a terminal)",
+                    api_key_fingerprint(key)
+                )?;
+                writeln!(
+                    f,
+                    "      Show it with `vedette console api-key show` on this host."
+                )?;
+            }
             None => writeln!(
                 f,
                 "  Sensor API key:   (not held by this console; `vedette console api-key rotate` makes a new one)"
@@ -60,7 +90,10 @@ impl std::fmt::Display for Banner {
                 "      or run `vedette console admin create --username NAME` on this host."
             )?;
         }
-        let key = self.api_key.as_deref().unwrap_or("<API_KEY>");
+        let key = match &self.api_key {
+            Some(key) if show_api_key => key.as_str(),
+            _ => "<API_KEY>",
+        };
         let (plain, docker) = api::settings::sensor_commands(&self.url, key, &self.fingerprint);
         writeln!(f)?;
         writeln!(f, "  Start a sensor on a Linux host:")?;
@@ -71,23 +104,105 @@ impl std::fmt::Display for Banner {
     }
 }
 
-/// Creates the data dir, readable by its owner only.
+impl std::fmt::Display for Banner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.write(f, false)
+    }
+}
+
+/// Creates the data dir, readable by its owner only (0700), and narrows it
+/// (with a warning) if it already existed with wider permissions.
 pub fn prepare_data_dir(data_dir: &Path) -> anyhow::Result<()> {
     use std::os::unix::fs::DirBuilderExt;
     std::fs::DirBuilder::new()
         .recursive(true)
         .mode(0o700)
         .create(data_dir)
-        .with_context(|| format!("cannot create the data dir {}", data_dir.display()))
+        .with_context(|| format!("cannot create the data dir {}", data_dir.display()))?;
+    restrict(data_dir, 0o700)
+        .with_context(|| format!("cannot restrict the data dir {}", data_dir.display()))?;
+    Ok(())
 }
 
-/// Opens the store named by the configuration.
+/// The files in `data_dir` that hold secrets or data: the SQLite store and
+/// its journal files, the sensor API key, the generated TLS key.
+pub fn data_files(data_dir: &Path) -> Vec<std::path::PathBuf> {
+    vec![
+        data_dir.join(SQLITE_FILE),
+        data_dir.join(format!("{SQLITE_FILE}-wal")),
+        data_dir.join(format!("{SQLITE_FILE}-shm")),
+        data_dir.join(format!("{SQLITE_FILE}-journal")),
+        sensors::api_key_path(data_dir),
+        sensors::api_key_path(data_dir).with_extension("tmp"),
+        data_dir.join("tls").join("key.pem"),
+    ]
+}
+
+/// The embedded store's file name in the data dir.
+const SQLITE_FILE: &str = "vedette.db";
+
+/// Narrows `path` to `mode` if it is wider (group or others may read,
+/// write or enter it), with a warning; a missing path is fine.
+fn restrict(path: &Path, mode: u32) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let metadata = match std::fs::symlink_metadata(path) {
+        Ok(metadata) => metadata,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(err) => return Err(err),
+    };
+    // Never follow a link planted in the data dir.
+    if metadata.file_type().is_symlink() {
+        tracing::warn!(path = %path.display(), "a data file is a symbolic link; left as it is");
+        return Ok(());
+    }
+    let current = metadata.permissions().mode() & 0o777;
+    if current & !mode != 0 {
+        tracing::warn!(
+            path = %path.display(),
+            was = format!("{current:04o}"),
+            now = format!("{mode:04o}"),
+            "data file permissions were wider than owner-only; narrowed"
+        );
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))?;
+    }
+    Ok(())
+}
+
+/// Makes the data dir 0700 (and its `tls` folder) and every data file 0600,
+/// whatever they were before, warning about each one that was wider.
+pub fn restrict_data_files(data_dir: &Path) -> anyhow::Result<()> {
+    prepare_data_dir(data_dir)?;
+    restrict(&data_dir.join("tls"), 0o700)
+        .with_context(|| format!("cannot restrict {}", data_dir.join("tls").display()))?;
+    for file in data_files(data_dir) {
+        restrict(&file, 0o600).with_context(|| format!("cannot restrict {}", file.display()))?;
+    }
+    Ok(())
+}
+
+/// Opens the store named by the configuration. The embedded SQLite file is
+/// created 0600 before SQLite opens it (SQLite gives its journal files the
+/// same mode), and every data file is narrowed to 0600 after.
 pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
     prepare_data_dir(&config.data_dir)?;
+    if config.database_url.is_none() {
+        use std::os::unix::fs::OpenOptionsExt;
+        let path = config.data_dir.join(SQLITE_FILE);
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .mode(0o600)
+            .open(&path)
+            .with_context(|| format!("cannot create the store file {}", path.display()))?;
+    }
+    restrict_data_files(&config.data_dir)?;
     let url = config.effective_database_url();
-    Store::open(&url)
+    let store = Store::open(&url)
         .await
-        .with_context(|| format!("cannot open the store at {}", redact_url(&url)))
+        .with_context(|| format!("cannot open the store at {}", redact_url(&url)))?;
+    restrict_data_files(&config.data_dir)?;
+    Ok(store)
 }
 
 /// The URL the console is reached at: `--public-url`, or built from the
@@ -168,6 +283,14 @@ pub async fn run(config: Config, on_ready: impl FnOnce(&Banner)) -> anyhow::Resu
     let rustls_config = RustlsConfig::from_config(loaded.config);
 
     let api_key = sensors::ensure_api_key(&store, &config.data_dir).await?;
+    // The key file (and a generated TLS key) may be new: owner-only as well.
+    restrict_data_files(&config.data_dir)?;
+    if let Some(key) = &api_key {
+        tracing::info!(
+            api_key_fingerprint = api_key_fingerprint(key),
+            "sensor api key in use"
+        );
+    }
     let setup_code = refresh_setup_code(&store).await?;
 
     let listener = TcpListener::bind(config.listen).with_context(|| {
@@ -247,7 +370,8 @@ pub async fn run(config: Config, on_ready: impl FnOnce(&Banner)) -> anyhow::Resu
     served.context("the HTTPS server failed")
 }
 
-/// Periodic clean-up: expired sessions, idle throttle entries.
+/// Periodic clean-up: expired sessions, idle throttle entries, stale
+/// lockout rows, and the audit retention.
 async fn housekeeping(state: AppState) {
     let mut ticker = tokio::time::interval(Duration::from_secs(60));
     loop {
@@ -257,7 +381,21 @@ async fn housekeeping(state: AppState) {
             Ok(purged) => tracing::debug!(purged, "purged expired sessions"),
             Err(err) => tracing::warn!(error = %err, "purging expired sessions failed"),
         }
-        state.auth_throttle.forget_idle();
+        state.throttles.forget_idle();
+        if let Err(err) = lockout::purge_stale(&state.store).await {
+            tracing::warn!(error = %err, "purging stale lockout rows failed");
+        }
+        match audit::purge(
+            &state.store,
+            state.config.audit_retention_days,
+            state.config.audit_max_rows,
+        )
+        .await
+        {
+            Ok(0) => {}
+            Ok(purged) => tracing::info!(purged, "deleted audit entries past their retention"),
+            Err(err) => tracing::warn!(error = %err, "applying the audit retention failed"),
+        }
         if let Err(err) = crate::sensors::expire_stale(&state).await {
             tracing::warn!(error = %err, "removing stale topology failed");
         }

@@ -4,7 +4,7 @@ use std::ops::Deref;
 use std::sync::Arc;
 
 use crate::auth::principal::PrincipalCache;
-use crate::auth::throttle::Throttle;
+use crate::auth::throttle::Throttles;
 use crate::config::Config;
 use crate::store::Store;
 use crate::tls::CurrentFingerprint;
@@ -24,8 +24,8 @@ pub struct StateInner {
     pub console_url: String,
     /// Resolved credentials, cached briefly.
     pub auth_cache: PrincipalCache,
-    /// Per-source limit on credential attempts.
-    pub auth_throttle: Throttle,
+    /// Per-source limits, one budget per kind of action.
+    pub throttles: Throttles,
     /// The TLS certificate fingerprint currently served.
     pub fingerprint: Arc<CurrentFingerprint>,
     /// What sensors reported.
@@ -41,13 +41,13 @@ impl AppState {
         fingerprint: Arc<CurrentFingerprint>,
         topology: Topology,
     ) -> AppState {
-        let auth_throttle = Throttle::per_minute(config.auth_attempts_per_minute);
+        let throttles = Throttles::new(&config);
         AppState(Arc::new(StateInner {
             store,
             config,
             console_url,
             auth_cache: PrincipalCache::default(),
-            auth_throttle,
+            throttles,
             fingerprint,
             topology,
         }))

@@ -332,3 +332,89 @@ async fn a_closed_standard_output_does_not_stop_the_console() {
     let _ = child.wait();
     probe.expect("the console still accepts connections");
 }
+
+#[tokio::test]
+async fn the_banner_shows_the_api_key_only_to_a_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    // Standard output is a pipe here, as under a supervisor or journald.
+    let console = Console::start(&data, &[]);
+    let key = console
+        .api_key
+        .clone()
+        .expect("api-key show prints the key");
+    assert!(
+        !console.banner.contains(&key),
+        "the key is in the banner: {}",
+        console.banner
+    );
+    assert!(
+        !console.stderr().contains(&key),
+        "the key is in the log: {}",
+        console.stderr()
+    );
+    let fingerprint = vedette_console::server::api_key_fingerprint(&key);
+    assert!(
+        console.banner.contains(&fingerprint),
+        "the banner names the key's fingerprint: {}",
+        console.banner
+    );
+    assert!(console.banner.contains("vedette console api-key show"));
+    assert!(
+        console.stderr().contains(&fingerprint),
+        "the log names the key's fingerprint"
+    );
+}
+
+fn mode(path: &std::path::Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+#[tokio::test]
+async fn data_files_are_owner_only_whatever_existed_before() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    // A data dir made beforehand, open to everyone (as `mkdir` with umask 022 makes it).
+    std::fs::create_dir(&data).unwrap();
+    std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let files = [
+        data.join("vedette.db"),
+        data.join("sensor-api-key"),
+        data.join("tls").join("key.pem"),
+    ];
+    {
+        let mut console = Console::start(&data, &[]);
+        assert_eq!(mode(&data), 0o700, "the data dir");
+        for file in &files {
+            assert_eq!(mode(file), 0o600, "{}", file.display());
+        }
+        for journal in ["vedette.db-wal", "vedette.db-shm"] {
+            let path = data.join(journal);
+            if path.exists() {
+                assert_eq!(mode(&path), 0o600, "{}", path.display());
+            }
+        }
+        console.signal(Signal::SIGTERM);
+        console.wait(Duration::from_secs(15));
+    }
+    // Someone widens everything; the next start narrows it again and says so.
+    std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o755)).unwrap();
+    for file in &files {
+        std::fs::set_permissions(file, std::fs::Permissions::from_mode(0o644)).unwrap();
+    }
+    let console = Console::start(&data, &[]);
+    assert_eq!(mode(&data), 0o700, "the data dir");
+    for file in &files {
+        assert_eq!(mode(file), 0o600, "{}", file.display());
+    }
+    let log = console.stderr();
+    for file in &files {
+        assert!(
+            log.contains(&file.display().to_string()) && log.contains("narrowed"),
+            "a warning names {}: {log}",
+            file.display()
+        );
+    }
+}

@@ -1,4 +1,6 @@
-//! A console process under test, read from its banner.
+//! A console process under test, read from its banner (URL, fingerprint,
+//! setup code) and its data dir (the sensor API key, which the banner only
+//! prints to a terminal).
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -17,7 +19,10 @@ pub struct Console {
     pub url: String,
     pub fingerprint: String,
     pub setup_code: Option<String>,
+    /// The sensor API key, from `vedette console api-key show`.
     pub api_key: Option<String>,
+    /// The banner as printed on standard output.
+    pub banner: String,
     pub stderr_path: PathBuf,
 }
 
@@ -60,7 +65,8 @@ impl Console {
         });
         let field =
             |line: &str, name: &str| line.trim().strip_prefix(name).map(|v| v.trim().to_string());
-        let (mut url, mut fingerprint, mut setup_code, mut api_key) = (None, None, None, None);
+        let (mut url, mut fingerprint, mut setup_code) = (None, None, None);
+        let mut banner = String::new();
         let deadline = Instant::now() + Duration::from_secs(60);
         while Instant::now() < deadline {
             match rx.recv_timeout(Duration::from_millis(200)) {
@@ -68,8 +74,8 @@ impl Console {
                     url = url.or(field(&line, "Console URL:"));
                     fingerprint = fingerprint.or(field(&line, "TLS fingerprint:"));
                     setup_code = setup_code.or(field(&line, "Setup code:"));
-                    api_key = api_key
-                        .or(field(&line, "Sensor API key:").filter(|k| k.starts_with("vsk_")));
+                    banner.push_str(&line);
+                    banner.push('\n');
                     if line.contains("Start a sensor") {
                         break;
                     }
@@ -96,7 +102,8 @@ impl Console {
             url,
             fingerprint: fingerprint.expect("fingerprint line"),
             setup_code,
-            api_key,
+            api_key: api_key_show(data_dir),
+            banner,
             stderr_path,
         }
     }
@@ -179,4 +186,17 @@ impl Drop for Console {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// The sensor API key of the console in `data_dir`, as `vedette console
+/// api-key show` prints it (None if the data dir does not hold it).
+pub fn api_key_show(data_dir: &Path) -> Option<String> {
+    let output = Command::new(BIN)
+        .args(["console", "api-key", "show", "--data-dir"])
+        .arg(data_dir)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run vedette console api-key show");
+    let key = String::from_utf8_lossy(&output.stdout).trim().to_string();
+    (output.status.success() && key.starts_with("vsk_")).then_some(key)
 }

@@ -15,6 +15,7 @@ use super::session::{SessionInfo, check_new_account, hash_password, start_sessio
 use crate::audit::Event;
 use crate::auth::one_time::{self, Invite, Purpose};
 use crate::auth::principal::{AdminUser, ClientIp};
+use crate::auth::throttle::Action;
 use crate::auth::{Role, users};
 use crate::state::AppState;
 use crate::store::sql::{now_ms, rfc3339};
@@ -163,7 +164,7 @@ pub async fn accept(
     jar: CookieJar,
     Json(request): Json<AcceptInvite>,
 ) -> Result<impl IntoResponse, ApiError> {
-    throttle(&state, ip, "invite.accept").await?;
+    throttle(&state, Action::SignIn, ip, "invite.accept").await?;
     check_len("token", &request.token, 1, 128)?;
     check_new_account(&request.username, &request.password)?;
     let refused = || {

@@ -10,6 +10,7 @@ use super::extract::{Json, check_len};
 use super::session::throttle;
 use crate::audit::{self, Event, Outcome};
 use crate::auth::principal::{ClientIp, SensorCaller};
+use crate::auth::throttle::Action;
 use crate::sensors::{self, Registration};
 use crate::state::AppState;
 use crate::store::sql::rfc3339;
@@ -62,7 +63,7 @@ pub async fn register(
     ip: ClientIp,
     Json(request): Json<RegisterRequest>,
 ) -> Result<Json<SensorToken>, ApiError> {
-    throttle(&state, ip, "sensor.register").await?;
+    throttle(&state, Action::SensorRegistration, ip, "sensor.register").await?;
     check_len("api_key", &request.api_key, 1, 128)?;
     check_len("hostname", &request.hostname, 1, 253)?;
     check_len("version", &request.version, 1, 64)?;

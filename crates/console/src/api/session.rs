@@ -12,8 +12,9 @@ use super::error::ApiError;
 use super::extract::{Json, check_len};
 use crate::audit::{Event, Outcome};
 use crate::auth::principal::{ClientIp, Credential, ReadOnlyUser};
+use crate::auth::throttle::Action;
 use crate::auth::users::{self, User};
-use crate::auth::{Role, password, secret, sessions};
+use crate::auth::{Role, lockout, password, secret, sessions};
 use crate::settings;
 use crate::state::AppState;
 use crate::store::sql::now_ms;
@@ -88,16 +89,29 @@ pub async fn start_session(
     ))
 }
 
-/// Refuses the attempt if this source is over its attempt budget.
-pub async fn throttle(state: &AppState, ip: ClientIp, action: &str) -> Result<(), ApiError> {
-    if let Err(retry_after_secs) = state.auth_throttle.check(ip.0) {
-        Event::failure("anonymous", action)
+/// Refuses the attempt if this source is over its budget for `budget`.
+/// The refusal is audited as `audit_action`, one entry with a count per
+/// source and window however many requests are refused.
+pub async fn throttle(
+    state: &AppState,
+    budget: Action,
+    ip: ClientIp,
+    audit_action: &str,
+) -> Result<(), ApiError> {
+    if let Err(retry_after_secs) = state.throttles.check(budget, ip.0) {
+        Event::failure("anonymous", audit_action)
             .from_ip(ip.0)
-            .detail("throttled: too many attempts from this address")
-            .record(&state.store)
+            .detail(format!(
+                "throttled: too many {} attempts from this address",
+                budget.as_str()
+            ))
+            .record_aggregated(&state.store, state.config.audit_aggregate_window)
             .await?;
         return Err(ApiError::TooManyRequests {
-            detail: format!("too many attempts from your address; retry in {retry_after_secs} s"),
+            detail: format!(
+                "too many {} attempts from your address; retry in {retry_after_secs} s",
+                budget.as_str()
+            ),
             retry_after_secs,
         });
     }
@@ -146,7 +160,7 @@ pub async fn setup_complete(
     jar: CookieJar,
     Json(request): Json<SetupRequest>,
 ) -> Result<impl IntoResponse, ApiError> {
-    throttle(&state, ip, "setup.complete").await?;
+    throttle(&state, Action::SignIn, ip, "setup.complete").await?;
     check_len("setup_code", &request.setup_code, 1, 64)?;
     check_new_account(&request.username, &request.password)?;
     let code = request.setup_code.trim().to_ascii_uppercase();
@@ -187,6 +201,8 @@ pub async fn setup_complete(
     Ok((StatusCode::CREATED, jar, Json(info)))
 }
 
+/// Audits a sign-in. Failures are aggregated per source, account and
+/// reason, so a flood of guesses costs one row per window.
 async fn audit_login(
     state: &AppState,
     username: &str,
@@ -194,29 +210,44 @@ async fn audit_login(
     outcome: Outcome,
     detail: &str,
 ) -> Result<(), ApiError> {
-    Event::new(username, "user.login", outcome)
+    let event = Event::new(username, "user.login", outcome)
         .on(username)
         .from_ip(ip.0)
-        .detail(detail)
-        .record(&state.store)
-        .await?;
+        .detail(detail);
+    match outcome {
+        Outcome::Success => event.record(&state.store).await?,
+        Outcome::Failure => {
+            event
+                .record_aggregated(&state.store, state.config.audit_aggregate_window)
+                .await?
+        }
+    }
     Ok(())
 }
 
+/// The one answer to a refused sign-in, whatever the reason (unknown user,
+/// wrong password, locked for this source): nothing tells them apart.
+fn sign_in_refused() -> ApiError {
+    ApiError::Unauthorized("wrong user name or password".into())
+}
+
 /// Signs in with a user name and password; sets the session cookie.
+///
+/// Unknown user names, wrong passwords and accounts locked for this source
+/// get the same 401 after the same Argon2 work (against a dummy hash for
+/// unknown names), so answers and timing reveal neither names nor locks.
 #[utoipa::path(post, path = "/auth/login", tag = "auth", request_body = LoginRequest,
     responses((status = 200, body = SessionInfo), (status = 401, body = super::error::Problem),
-              (status = 423, body = super::error::Problem), (status = 429, body = super::error::Problem)))]
+              (status = 403, body = super::error::Problem), (status = 429, body = super::error::Problem)))]
 pub async fn login(
     State(state): State<AppState>,
     ip: ClientIp,
     jar: CookieJar,
     Json(request): Json<LoginRequest>,
 ) -> Result<impl IntoResponse, ApiError> {
-    throttle(&state, ip, "user.login").await?;
+    throttle(&state, Action::SignIn, ip, "user.login").await?;
     check_len("username", &request.username, 1, users::MAX_USERNAME_LEN)?;
     check_len("password", &request.password, 1, password::MAX_LEN)?;
-    let wrong = || ApiError::Unauthorized("wrong user name or password".into());
     let Some(user) = users::by_username(&state.store, &request.username).await? else {
         // Same work as for a real user, so timing does not reveal names.
         verify_password(request.password, password::dummy_hash().to_string()).await?;
@@ -228,27 +259,31 @@ pub async fn login(
             "unknown user",
         )
         .await?;
-        return Err(wrong());
+        return Err(sign_in_refused());
     };
-    if let Some(until) = user.locked_until.filter(|until| *until > now_ms()) {
+    let source = lockout::source_key(ip.0);
+    // Verify first, locked or not: a lock must cost the same time as a guess.
+    let correct = verify_password(request.password, user.password_hash.clone()).await?;
+    if lockout::locked_until(&state.store, &user.id, &source)
+        .await?
+        .is_some()
+    {
         audit_login(
             &state,
             &user.username,
             ip,
             Outcome::Failure,
-            "account locked",
+            "locked for this address",
         )
         .await?;
-        let minutes = ((until - now_ms()) / 60_000).max(1);
-        return Err(ApiError::Locked(format!(
-            "this account is locked after repeated failed sign-ins; try again in {minutes} min or ask an admin to reset the password"
-        )));
+        return Err(sign_in_refused());
     }
-    if !verify_password(request.password, user.password_hash.clone()).await? {
+    if !correct {
         let lock_ms = state.config.lockout_duration.as_millis() as i64;
-        let locked = users::record_failed_login(
+        let locked = lockout::record_failure(
             &state.store,
             &user.id,
+            &source,
             state.config.lockout_threshold,
             lock_ms,
         )
@@ -266,13 +301,14 @@ pub async fn login(
                 .on(&user.username)
                 .from_ip(ip.0)
                 .detail(format!(
-                    "{} failed sign-ins in a row",
-                    state.config.lockout_threshold
+                    "{} failed sign-ins in a row from this address; locked for it for {} min",
+                    state.config.lockout_threshold,
+                    (lock_ms / 60_000).max(1)
                 ))
-                .record(&state.store)
+                .record_aggregated(&state.store, state.config.audit_aggregate_window)
                 .await?;
         }
-        return Err(wrong());
+        return Err(sign_in_refused());
     }
     if user.disabled != 0 {
         audit_login(
@@ -287,6 +323,7 @@ pub async fn login(
             "this account is disabled; ask an admin".into(),
         ));
     }
+    lockout::clear(&state.store, &user.id, &source).await?;
     users::record_login(&state.store, &user.id).await?;
     audit_login(&state, &user.username, ip, Outcome::Success, "password").await?;
     let (jar, info) = start_session(&state, jar, &user, ip).await?;

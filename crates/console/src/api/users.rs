@@ -13,6 +13,7 @@ use super::session::{check_new_account, hash_password, throttle, verify_password
 use crate::audit::Event;
 use crate::auth::one_time::{self, Purpose};
 use crate::auth::principal::{AdminUser, ClientIp, ReadOnlyUser};
+use crate::auth::throttle::Action;
 use crate::auth::users::{self, User};
 use crate::auth::{Role, password, sessions};
 use crate::state::AppState;
@@ -83,7 +84,7 @@ pub async fn change_password(
     ReadOnlyUser(user): ReadOnlyUser,
     Json(request): Json<PasswordChange>,
 ) -> Result<StatusCode, ApiError> {
-    throttle(&state, ip, "user.password_change").await?;
+    throttle(&state, Action::SignIn, ip, "user.password_change").await?;
     check_len(
         "current_password",
         &request.current_password,
@@ -290,7 +291,7 @@ pub async fn complete_reset(
     ip: ClientIp,
     Json(request): Json<PasswordReset>,
 ) -> Result<StatusCode, ApiError> {
-    throttle(&state, ip, "user.password_reset").await?;
+    throttle(&state, Action::SignIn, ip, "user.password_reset").await?;
     check_len("token", &request.token, 1, 128)?;
     check_len("new_password", &request.new_password, 1, password::MAX_LEN)?;
     let refused = || {

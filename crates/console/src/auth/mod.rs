@@ -1,18 +1,21 @@
 //! Who is calling, and what they may do.
 //!
-//! - [`users`]: accounts, roles, login bookkeeping (throttling, lockout).
+//! - [`users`]: accounts, roles, login bookkeeping.
+//! - [`lockout`]: failed sign-ins and locks per (account, source).
 //! - [`sessions`]: browser sessions (cookie + CSRF token).
 //! - [`api_tokens`]: per-user bearer tokens for API clients.
 //! - [`one_time`]: invite and password-reset links.
 //! - [`principal`]: turns a request's credentials into a [`principal::Principal`],
 //!   with a short-lived cache, and the role guards handlers use as extractors.
-//! - [`throttle`]: per-source rate limits on credential-guessing endpoints.
+//! - [`throttle`]: per-source rate limits, one budget per kind of action, and
+//!   the client address (trusted proxies' `X-Forwarded-For`).
 //!
 //! Architecture invariant: every secret is stored hashed ([`secret`] for
 //! random secrets, [`password`] for passwords); plaintext exists only in the
 //! response that creates it.
 
 pub mod api_tokens;
+pub mod lockout;
 pub mod one_time;
 pub mod password;
 pub mod principal;

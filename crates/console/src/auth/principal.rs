@@ -23,6 +23,7 @@ use axum::http::request::Parts;
 use axum::http::{Method, header};
 use axum_extra::extract::CookieJar;
 
+use super::throttle::{Cidr, client_address};
 use super::{Role, api_tokens, secret, sessions};
 use crate::api::error::ApiError;
 use crate::sensors;
@@ -35,6 +36,8 @@ pub const CACHE_TTL: Duration = Duration::from_secs(5);
 const CACHE_MAX_ENTRIES: usize = 100_000;
 /// How often a token's `last_used_at` is written at most.
 const TOUCH_EVERY_MS: i64 = 60_000;
+/// The header a trusted proxy names the client in.
+const FORWARDED_FOR: &str = "x-forwarded-for";
 /// The header a browser sends the session's CSRF token in.
 pub const CSRF_HEADER: &str = "x-csrf-token";
 
@@ -143,13 +146,24 @@ impl PrincipalCache {
     }
 }
 
-/// The client's address as seen on the connection.
-pub fn client_ip(parts: &Parts) -> IpAddr {
+/// The connection's peer address.
+pub fn peer_ip(parts: &Parts) -> IpAddr {
     parts
         .extensions
         .get::<ConnectInfo<SocketAddr>>()
         .map(|info| info.0.ip())
         .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED))
+}
+
+/// The client's address: the peer, or what a trusted proxy says in
+/// `X-Forwarded-For` (see [`super::throttle::client_address`]).
+pub fn client_ip(parts: &Parts, trusted_proxies: &[Cidr]) -> IpAddr {
+    let forwarded = parts
+        .headers
+        .get_all(FORWARDED_FOR)
+        .iter()
+        .filter_map(|value| value.to_str().ok());
+    client_address(peer_ip(parts), forwarded, trusted_proxies)
 }
 
 /// The bearer token of an `Authorization` header, if any.
@@ -378,14 +392,17 @@ impl FromRequestParts<AppState> for SensorCaller {
     }
 }
 
-/// The client address, as an extractor.
+/// The client address (see [`client_ip`]), as an extractor.
 #[derive(Debug, Clone, Copy)]
 pub struct ClientIp(pub IpAddr);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+impl FromRequestParts<AppState> for ClientIp {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        Ok(ClientIp(client_ip(parts)))
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(ClientIp(client_ip(parts, &state.config.trusted_proxies)))
     }
 }

@@ -6,7 +6,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::Role;
-use crate::api::list::{ListParams, Page};
+use crate::list::{ListParams, Page};
 use crate::store::sql::{fetch_all, fetch_count, now_ms, rfc3339};
 use crate::store::{Store, StoreError};
 
@@ -43,9 +43,10 @@ pub struct UserRow {
     pub role: String,
     /// 1 when disabled.
     pub disabled: i64,
-    /// Consecutive failed sign-ins.
+    /// Unused since lockout is per (account, source) in `login_lockouts`
+    /// (see [`super::lockout`]); kept for older databases.
     pub failed_logins: i64,
-    /// Locked until this time (Unix ms), if locked.
+    /// Unused, like `failed_logins`.
     pub locked_until: Option<i64>,
     /// Creation time (Unix ms).
     pub created_at: i64,
@@ -151,7 +152,7 @@ pub async fn count(store: &Store) -> Result<i64, StoreError> {
 }
 
 /// The sort keys and filters the user list accepts.
-pub const LIST_SPEC: crate::api::list::ListSpec = crate::api::list::ListSpec {
+pub const LIST_SPEC: crate::list::ListSpec = crate::list::ListSpec {
     sortable: &["username", "role", "created_at", "last_login_at"],
     default_sort: "username",
     filters: &["role", "disabled"],
@@ -215,8 +216,9 @@ pub async fn delete(store: &Store, id: &str) -> Result<bool, StoreError> {
     Ok(deleted.rows_affected() > 0)
 }
 
-/// Sets a new password hash and clears any lockout.
+/// Sets a new password hash and lifts every lock of the account.
 pub async fn set_password(store: &Store, id: &str, password_hash: &str) -> Result<(), StoreError> {
+    super::lockout::clear_all(store, id).await?;
     sqlx::query(
         "UPDATE users SET password_hash = $1, password_changed_at = $2, failed_logins = 0, locked_until = NULL WHERE id = $3",
     )
@@ -226,33 +228,6 @@ pub async fn set_password(store: &Store, id: &str, password_hash: &str) -> Resul
     .execute(store.pool())
     .await?;
     Ok(())
-}
-
-/// Records a failed sign-in; locks the account once `max_failures` is
-/// reached. Returns the lock's end (Unix ms) when this failure locked it.
-pub async fn record_failed_login(
-    store: &Store,
-    id: &str,
-    max_failures: u32,
-    lock_ms: i64,
-) -> Result<Option<i64>, StoreError> {
-    // One statement, so concurrent failures cannot both read a stale count.
-    let failures: i64 = sqlx::query_scalar(
-        "UPDATE users SET failed_logins = failed_logins + 1 WHERE id = $1 RETURNING failed_logins",
-    )
-    .bind(id)
-    .fetch_one(store.pool())
-    .await?;
-    if failures >= i64::from(max_failures) {
-        let until = now_ms() + lock_ms;
-        sqlx::query("UPDATE users SET locked_until = $1, failed_logins = 0 WHERE id = $2")
-            .bind(until)
-            .bind(id)
-            .execute(store.pool())
-            .await?;
-        return Ok(Some(until));
-    }
-    Ok(None)
 }
 
 /// Records a successful sign-in.

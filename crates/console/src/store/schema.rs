@@ -47,6 +47,12 @@ const MIGRATIONS: &[Migration] = &[
         tables: sensor_credential_tables,
         indexes: no_indexes,
     },
+    Migration {
+        version: 5,
+        name: "auth: lockout per account and source, aggregated audit entries",
+        tables: auth_hardening_tables,
+        indexes: auth_hardening_indexes,
+    },
 ];
 
 /// A lock key only Vedette uses ("vedette" in ASCII, as a number).
@@ -254,6 +260,43 @@ fn sensor_credential_tables() -> Vec<TableCreateStatement> {
             .col(text("credential_hash"))
             .col(int("issued_at"))
             .foreign_key(&mut cascade_to("sensor_credentials", "sensor_id", "sensors"))
+            .to_owned(),
+    ]
+}
+
+fn auth_hardening_tables() -> Vec<TableCreateStatement> {
+    vec![
+        // Failed sign-ins per (account, source): a flood from one address
+        // locks the account for that address only.
+        Table::create()
+            .table("login_lockouts")
+            .col(text("user_id"))
+            .col(text("source"))
+            .col(int("failures"))
+            .col(int_null("locked_until"))
+            .col(int("updated_at"))
+            .primary_key(Index::create().col("user_id").col("source"))
+            .foreign_key(&mut cascade_to("login_lockouts", "user_id", "users"))
+            .to_owned(),
+        // Repeats of one audit entry (same action, source, target, outcome
+        // and detail within one window): the entry is written once, the
+        // repeats only count here. `repeat_key` names the window.
+        Table::create()
+            .table("audit_repeats")
+            .col(text("repeat_key").primary_key())
+            .col(text("audit_id"))
+            .col(int("repeat_count"))
+            .col(int("repeat_last_at"))
+            .to_owned(),
+    ]
+}
+
+fn auth_hardening_indexes() -> Vec<IndexCreateStatement> {
+    vec![
+        Index::create()
+            .name("audit_repeats_audit_id")
+            .table("audit_repeats")
+            .col("audit_id")
             .to_owned(),
     ]
 }

@@ -89,10 +89,41 @@ struct ServeArgs {
     #[arg(long, default_value = "15m", env = "VEDETTE_LOCKOUT_DURATION", value_parser = humantime::parse_duration)]
     lockout_duration: Duration,
 
-    /// Credential attempts (sign-in, setup code, links, sensor registration) allowed per client
-    /// address per minute.
+    /// Sign-in attempts (password, setup code, invite and reset links, password change) allowed
+    /// per client address per minute.
     #[arg(long, default_value_t = 20, env = "VEDETTE_AUTH_ATTEMPTS_PER_MINUTE", value_parser = clap::value_parser!(u32).range(1..=100_000))]
     auth_attempts_per_minute: u32,
+
+    /// Sensor registrations allowed per client address per minute (its own budget: a sign-in
+    /// flood does not block registration, nor the reverse).
+    #[arg(long, default_value_t = 60, env = "VEDETTE_SENSOR_REGISTRATIONS_PER_MINUTE", value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    sensor_registrations_per_minute: u32,
+
+    /// Sensor token renewals allowed per client address per minute.
+    #[arg(long, default_value_t = 120, env = "VEDETTE_TOKEN_RENEWALS_PER_MINUTE", value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    token_renewals_per_minute: u32,
+
+    /// Sensor reports accepted per client address per minute.
+    #[arg(long, default_value_t = 6000, env = "VEDETTE_REPORTS_PER_MINUTE", value_parser = clap::value_parser!(u32).range(1..=10_000_000))]
+    reports_per_minute: u32,
+
+    /// Proxies (addresses or CIDR blocks, comma-separated) whose X-Forwarded-For header names the
+    /// client; by default no header is believed and the connection's address is the client.
+    #[arg(long, env = "VEDETTE_TRUSTED_PROXIES", value_delimiter = ',', value_parser = parse_cidr)]
+    trusted_proxies: Vec<vedette_console::auth::throttle::Cidr>,
+
+    /// Repeated refusals from one source (throttled or failed sign-ins) make one audit entry
+    /// with a count per window of this length (e.g. 10m).
+    #[arg(long, default_value = "10m", env = "VEDETTE_AUDIT_AGGREGATE_WINDOW", value_parser = humantime::parse_duration)]
+    audit_aggregate_window: Duration,
+
+    /// Audit entries older than this many days are deleted (0 keeps them forever).
+    #[arg(long, default_value_t = 180, env = "VEDETTE_AUDIT_RETENTION_DAYS")]
+    audit_retention_days: u32,
+
+    /// At most this many audit entries are kept, the oldest deleted first (0: no limit).
+    #[arg(long, default_value_t = 1_000_000, env = "VEDETTE_AUDIT_MAX_ROWS")]
+    audit_max_rows: u64,
 
     /// Largest request body accepted, in bytes.
     #[arg(long, default_value_t = 1024 * 1024, env = "VEDETTE_MAX_BODY_BYTES")]
@@ -231,6 +262,13 @@ fn config(store: &StoreArgs, serve: &ServeArgs) -> anyhow::Result<Config> {
     config.lockout_threshold = serve.lockout_threshold;
     config.lockout_duration = serve.lockout_duration;
     config.auth_attempts_per_minute = serve.auth_attempts_per_minute;
+    config.sensor_registrations_per_minute = serve.sensor_registrations_per_minute;
+    config.token_renewals_per_minute = serve.token_renewals_per_minute;
+    config.reports_per_minute = serve.reports_per_minute;
+    config.trusted_proxies = serve.trusted_proxies.clone();
+    config.audit_aggregate_window = serve.audit_aggregate_window.max(Duration::from_secs(1));
+    config.audit_retention_days = serve.audit_retention_days;
+    config.audit_max_rows = serve.audit_max_rows;
     config.max_body_bytes = serve.max_body_bytes;
     config.shutdown_grace = serve.shutdown_grace;
     config.sensor_offline_after = serve.sensor_offline_after;
@@ -247,6 +285,10 @@ fn config(store: &StoreArgs, serve: &ServeArgs) -> anyhow::Result<Config> {
         decode_budget_bytes: serve.report_decode_budget_bytes,
     };
     Ok(config)
+}
+
+fn parse_cidr(text: &str) -> Result<vedette_console::auth::throttle::Cidr, String> {
+    text.parse()
 }
 
 fn read_password(from_stdin: bool) -> anyhow::Result<String> {
@@ -277,12 +319,16 @@ pub async fn run(args: ConsoleArgs) -> anyhow::Result<()> {
             vedette_console::server::run(config, |banner| {
                 // The banner goes to standard output (logs go to standard error)
                 // so it can be read by scripts and is not mixed with log lines.
+                // The sensor API key is printed only to a terminal: a file, a pipe
+                // or journald gets its fingerprint (`vedette console api-key show`
+                // prints the key from the data dir's owner-only key file).
                 // A closed standard output (a supervisor that stopped reading, `| head`)
                 // must not stop the console, so write errors only get a warning.
                 use std::io::Write;
                 let mut stdout = std::io::stdout().lock();
+                let text = banner.render(stdout.is_terminal());
                 if let Err(err) = stdout
-                    .write_all(banner.to_string().as_bytes())
+                    .write_all(text.as_bytes())
                     .and_then(|()| stdout.flush())
                 {
                     tracing::warn!("cannot print the start-up banner on standard output: {err}");
