@@ -258,6 +258,7 @@ async fn housekeeping(state: AppState) {
             Err(err) => tracing::warn!(error = %err, "purging expired sessions failed"),
         }
         state.auth_throttle.forget_idle();
+        state.views.forget_idle();
         if let Err(err) = crate::sensors::expire_stale(&state).await {
             tracing::warn!(error = %err, "removing stale topology failed");
         }

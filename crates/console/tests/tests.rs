@@ -20,5 +20,7 @@ mod bad_input;
 mod brute_force;
 /// The same behaviour suite on SQLite and on PostgreSQL.
 mod store_backends;
+/// Bounded topology reads and live streams that end on revocation (issue 12).
+mod reads;
 /// Sensor reports, deltas, protocol robustness and the topology graph.
 mod topology;

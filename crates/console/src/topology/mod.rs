@@ -21,6 +21,7 @@
 
 pub mod graph;
 pub mod ingest;
+pub mod views;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
