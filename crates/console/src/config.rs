@@ -67,6 +67,20 @@ pub struct Config {
     /// How long a sensor's previous token keeps working after it renewed
     /// (reports already under way).
     pub sensor_token_grace: Duration,
+    /// Nodes an unfiltered topology view may have; larger ones are refused
+    /// (use `host=`, `name=`, `label=` or the paged `/topology/nodes`).
+    pub topology_node_budget: usize,
+    /// Topology views built at the same time, console-wide.
+    pub topology_concurrent_builds: usize,
+    /// How long a read waits for a build slot before it is answered 503.
+    pub topology_build_wait: Duration,
+    /// Heavy topology reads (views, tables, search, node detail, streams
+    /// opened) allowed per user per minute.
+    pub topology_reads_per_minute: u32,
+    /// Live topology streams one user may hold open at once.
+    pub topology_streams_per_user: usize,
+    /// How often an open stream re-checks its caller's credential and role.
+    pub topology_stream_recheck: Duration,
 }
 
 impl Config {
@@ -99,6 +113,12 @@ impl Config {
             sensor_retention: Duration::from_secs(24 * 3600),
             topology_limits: crate::topology::limits::Limits::default(),
             sensor_token_grace: Duration::from_secs(30),
+            topology_node_budget: 50_000,
+            topology_concurrent_builds: 1,
+            topology_build_wait: Duration::from_secs(5),
+            topology_reads_per_minute: 120,
+            topology_streams_per_user: 4,
+            topology_stream_recheck: Duration::from_secs(2),
         }
     }
 

@@ -396,6 +396,7 @@ async fn housekeeping(state: AppState) {
             Ok(purged) => tracing::info!(purged, "deleted audit entries past their retention"),
             Err(err) => tracing::warn!(error = %err, "applying the audit retention failed"),
         }
+        state.views.forget_idle();
         if let Err(err) = crate::sensors::expire_stale(&state).await {
             tracing::warn!(error = %err, "removing stale topology failed");
         }

@@ -9,6 +9,7 @@ use crate::config::Config;
 use crate::store::Store;
 use crate::tls::CurrentFingerprint;
 use crate::topology::Topology;
+use crate::topology::views::Views;
 
 /// Cheap-to-clone handle on the console's shared state.
 #[derive(Clone)]
@@ -30,6 +31,8 @@ pub struct StateInner {
     pub fingerprint: Arc<CurrentFingerprint>,
     /// What sensors reported.
     pub topology: Topology,
+    /// Shared topology views and the limits on heavy reads.
+    pub views: Views,
 }
 
 impl AppState {
@@ -42,6 +45,7 @@ impl AppState {
         topology: Topology,
     ) -> AppState {
         let throttles = Throttles::new(&config);
+        let views = Views::new(&config);
         AppState(Arc::new(StateInner {
             store,
             config,
@@ -50,6 +54,7 @@ impl AppState {
             throttles,
             fingerprint,
             topology,
+            views,
         }))
     }
 }

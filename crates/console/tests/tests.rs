@@ -25,5 +25,7 @@ mod ingest_limits;
 mod sensor_identity;
 /// The same behaviour suite on SQLite and on PostgreSQL.
 mod store_backends;
+/// Bounded topology reads and live streams that end on revocation (issue 12).
+mod reads;
 /// Sensor reports, deltas, protocol robustness and the topology graph.
 mod topology;

@@ -95,8 +95,14 @@ impl Admin {
         let status = response.status();
         if !status.is_success() {
             let body = response.text().await.unwrap_or_default();
+            // The console refuses whole views above its node budget; the check needs them.
+            let hint = if status == reqwest::StatusCode::UNPROCESSABLE_ENTITY {
+                " (the check compares whole views: start the console with a --topology-node-budget above the simulated fleet's node count)"
+            } else {
+                ""
+            };
             return Err(format!(
-                "GET {path}: HTTP {status}: {}",
+                "GET {path}: HTTP {status}: {}{hint}",
                 body.chars().take(300).collect::<String>()
             ));
         }

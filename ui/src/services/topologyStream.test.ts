@@ -50,6 +50,18 @@ describe('subscribeTopology', () => {
     expect(refresh).toHaveBeenCalledTimes(1);
   });
 
+  it('closes for good when the console ends the stream', () => {
+    const { refresh, statuses } = subscribe();
+    const stream = FakeEventSource.latest();
+    stream.open();
+    stream.emit('change');
+    stream.emit('end', 'your session ended or your token was revoked; sign in again');
+    expect(statuses.at(-1)).toBe('ended');
+    vi.advanceTimersByTime(60_000);
+    expect(FakeEventSource.instances).toHaveLength(1);
+    expect(refresh).not.toHaveBeenCalled();
+  });
+
   it('refreshes at once on resync', () => {
     const { refresh } = subscribe();
     const stream = FakeEventSource.latest();

@@ -9,10 +9,12 @@
  * - When the connection drops the browser retries by itself; when it gives up (the console
  *   answered an error, e.g. after a restart) we reconnect with a growing delay (1 s … 30 s).
  *   After any reconnection the view is refreshed, as changes may have been missed meanwhile.
+ * - `end` (the console ended the stream: the session ended, the token was revoked or the role
+ *   changed) closes it for good, without reconnecting; the status becomes `ended`.
  */
 
 /** The connection state shown to people. */
-export type StreamStatus = 'connecting' | 'live' | 'reconnecting';
+export type StreamStatus = 'connecting' | 'live' | 'reconnecting' | 'ended';
 
 /** What a subscriber is told. */
 export interface StreamHandlers {
@@ -116,6 +118,14 @@ export function subscribeTopology(url: string, handlers: StreamHandlers, options
     });
     es.addEventListener('resync', () => {
       if (source === es) flush();
+    });
+    es.addEventListener('end', () => {
+      if (source !== es) return;
+      es.close();
+      source = null;
+      closed = true;
+      clearBatch();
+      setStatus('ended');
     });
   };
 

@@ -1,18 +1,51 @@
 //! The live topology: graph views, node detail, search.
-
-use axum::extract::{Path, State};
-use serde::Serialize;
-use utoipa::ToSchema;
+//!
+//! Every read here is heavy (it derives a graph from the whole fleet), so
+//! each goes through [`crate::topology::views`]: views are shared between
+//! readers and built a few at a time, unfiltered views above the node budget
+//! are refused, and each user has a rate of heavy reads and a number of
+//! live streams. A live stream re-checks its caller's credential and ends
+//! soon after a sign-out, a revocation or a role change.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use utoipa::ToSchema;
 
 use super::error::ApiError;
 use super::extract::{Json, QueryMap, check_len};
 use super::list::{ListParams, ListSpec, Page};
-use crate::auth::principal::ReadOnlyUser;
+use crate::auth::principal::{self, CurrentUser, Principal, ReadOnlyUser};
 use crate::sensors;
 use crate::state::AppState;
 use crate::topology::graph::{self, Edge, Filter, Graph, Level, Node};
+use crate::topology::views::{View, ViewError, ViewKey};
+
+impl From<ViewError> for ApiError {
+    fn from(err: ViewError) -> Self {
+        match err {
+            ViewError::OverBudget { .. } => ApiError::Status {
+                status: StatusCode::UNPROCESSABLE_ENTITY,
+                detail: err.to_string(),
+            },
+            ViewError::Busy { retry_after_secs } | ViewError::RateLimited { retry_after_secs } => {
+                ApiError::TooManyRequests {
+                    detail: err.to_string(),
+                    retry_after_secs,
+                }
+            }
+            ViewError::TooManyStreams { .. } => ApiError::TooManyRequests {
+                detail: err.to_string(),
+                retry_after_secs: 5,
+            },
+            ViewError::Failed(message) => ApiError::Internal(anyhow::anyhow!(message)),
+        }
+    }
+}
 
 fn only(raw: &HashMap<String, String>, allowed: &[&str]) -> Result<(), ApiError> {
     match raw.keys().find(|k| !allowed.contains(&k.as_str())) {
@@ -39,8 +72,11 @@ fn level(raw: &HashMap<String, String>) -> Result<Level, ApiError> {
 /// The graph filters every view accepts.
 const GRAPH_FILTERS: [&str; 4] = ["level", "host", "name", "label"];
 
-/// The graph of one level with the graph filters in `raw`.
-async fn filtered_view(state: &AppState, raw: &HashMap<String, String>) -> Result<Graph, ApiError> {
+/// The shared view of one level with the graph filters in `raw`.
+async fn filtered_view(
+    state: &AppState,
+    raw: &HashMap<String, String>,
+) -> Result<Arc<View>, ApiError> {
     for value in raw.values() {
         check_len("query parameter", value, 0, 256)?;
     }
@@ -50,10 +86,15 @@ async fn filtered_view(state: &AppState, raw: &HashMap<String, String>) -> Resul
         name: raw.get("name").cloned(),
         label: raw.get("label").cloned(),
     };
-    let states = state.topology.snapshot().await;
-    tokio::task::spawn_blocking(move || graph::view(&states, level, &filter))
-        .await
-        .map_err(|e| ApiError::Internal(e.into()))
+    Ok(state
+        .views
+        .get(&state.topology, &ViewKey::new(level, &filter))
+        .await?)
+}
+
+/// Takes one heavy read from the user's allowance.
+fn heavy_read(state: &AppState, user: &CurrentUser) -> Result<(), ApiError> {
+    Ok(state.views.check_rate(&user.id)?)
 }
 
 /// Every sensor's liveness (`online`, `offline`, `disabled`) by sensor id.
@@ -94,32 +135,59 @@ fn node_status(node: &Node, sensors: &HashMap<String, String>) -> String {
     responses((status = 200, body = Graph), (status = 400, body = super::error::Problem)))]
 pub async fn view(
     State(state): State<AppState>,
-    _user: ReadOnlyUser,
+    ReadOnlyUser(user): ReadOnlyUser,
     QueryMap(raw): QueryMap,
-) -> Result<Json<Graph>, ApiError> {
+) -> Result<Response, ApiError> {
     only(&raw, &["level", "host", "name", "label", "status"])?;
-    let mut graph = filtered_view(&state, &raw).await?;
-    if let Some(status) = raw.get("status").filter(|s| !s.is_empty()) {
-        let sensors = sensor_statuses(&state).await?;
-        let keep: HashSet<String> = graph
-            .nodes
-            .iter()
-            .filter(|node| node_status(node, &sensors) == *status)
-            .map(|node| node.id.clone())
-            .collect();
-        graph
-            .edges
-            .retain(|edge| keep.contains(&edge.from) || keep.contains(&edge.to));
-        let linked: HashSet<&str> = graph
-            .edges
-            .iter()
-            .flat_map(|edge| [edge.from.as_str(), edge.to.as_str()])
-            .collect();
-        graph
-            .nodes
-            .retain(|node| keep.contains(&node.id) || linked.contains(node.id.as_str()));
+    if let Some(status) = raw.get("status") {
+        check_len("status", status, 0, 64)?;
     }
-    Ok(Json(graph))
+    heavy_read(&state, &user)?;
+    let (graph_params, _): (HashMap<_, _>, HashMap<_, _>) = raw
+        .clone()
+        .into_iter()
+        .partition(|(name, _)| GRAPH_FILTERS.contains(&name.as_str()));
+    let view = filtered_view(&state, &graph_params).await?;
+    let Some(status) = raw.get("status").filter(|s| !s.is_empty()) else {
+        // The shared answer, serialized once for every reader.
+        let views = state.clone();
+        let body = tokio::task::spawn_blocking(move || view.json(&views.views))
+            .await
+            .map_err(|e| ApiError::Internal(e.into()))?;
+        let mut response = body.into_response();
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        return Ok(response);
+    };
+    let sensors = sensor_statuses(&state).await?;
+    let keep: HashSet<&str> = view
+        .graph
+        .nodes
+        .iter()
+        .filter(|node| node_status(node, &sensors) == *status)
+        .map(|node| node.id.as_str())
+        .collect();
+    let edges: Vec<Edge> = view
+        .graph
+        .edges
+        .iter()
+        .filter(|edge| keep.contains(edge.from.as_str()) || keep.contains(edge.to.as_str()))
+        .cloned()
+        .collect();
+    let linked: HashSet<&str> = edges
+        .iter()
+        .flat_map(|edge| [edge.from.as_str(), edge.to.as_str()])
+        .collect();
+    let nodes = view
+        .graph
+        .nodes
+        .iter()
+        .filter(|node| keep.contains(node.id.as_str()) || linked.contains(node.id.as_str()))
+        .cloned()
+        .collect();
+    Ok(Json(Graph { nodes, edges }).into_response())
 }
 
 /// A row of the table view: a node, its status and how many connections it has.
@@ -142,8 +210,15 @@ const NODE_LIST_SPEC: ListSpec = ListSpec {
     searchable: &["label", "attributes"],
 };
 
+/// A row of the table over the shared view (nothing copied until paged).
+struct RowRef<'a> {
+    node: &'a Node,
+    status: String,
+    connections: u32,
+}
+
 /// A row's field as text, for filtering, search and sorting.
-fn row_field(row: &NodeRow, name: &str) -> String {
+fn row_field(row: &RowRef<'_>, name: &str) -> String {
     match name {
         "label" => row.node.label.clone(),
         "kind" => row.node.kind.clone(),
@@ -167,31 +242,51 @@ fn row_field(row: &NodeRow, name: &str) -> String {
     responses((status = 200, body = Page<NodeRow>), (status = 400, body = super::error::Problem)))]
 pub async fn table(
     State(state): State<AppState>,
-    _user: ReadOnlyUser,
+    ReadOnlyUser(user): ReadOnlyUser,
     QueryMap(raw): QueryMap,
 ) -> Result<Json<Page<NodeRow>>, ApiError> {
     let (graph_params, list_params): (HashMap<_, _>, HashMap<_, _>) = raw
         .into_iter()
         .partition(|(name, _)| GRAPH_FILTERS.contains(&name.as_str()));
     let params = ListParams::parse(&list_params, &NODE_LIST_SPEC)?;
-    let graph = filtered_view(&state, &graph_params).await?;
+    heavy_read(&state, &user)?;
+    let view = filtered_view(&state, &graph_params).await?;
     let sensors = sensor_statuses(&state).await?;
-    let mut connections: HashMap<&str, u32> = HashMap::new();
-    for edge in &graph.edges {
-        for end in [&edge.from, &edge.to] {
-            *connections.entry(end.as_str()).or_default() += edge.connections;
+    tokio::task::spawn_blocking(move || {
+        let graph = &view.graph;
+        let mut connections: HashMap<&str, u32> = HashMap::new();
+        for edge in &graph.edges {
+            for end in [&edge.from, &edge.to] {
+                *connections.entry(end.as_str()).or_default() += edge.connections;
+            }
         }
-    }
-    let rows = graph
-        .nodes
-        .iter()
-        .map(|node| NodeRow {
-            status: node_status(node, &sensors),
-            connections: connections.get(node.id.as_str()).copied().unwrap_or(0),
-            node: node.clone(),
+        let rows = graph
+            .nodes
+            .iter()
+            .map(|node| RowRef {
+                status: node_status(node, &sensors),
+                connections: connections.get(node.id.as_str()).copied().unwrap_or(0),
+                node,
+            })
+            .collect();
+        let page = params.page_in_memory(rows, row_field);
+        Json(Page {
+            items: page
+                .items
+                .into_iter()
+                .map(|row| NodeRow {
+                    node: row.node.clone(),
+                    status: row.status,
+                    connections: row.connections,
+                })
+                .collect(),
+            total: page.total,
+            limit: page.limit,
+            offset: page.offset,
         })
-        .collect();
-    Ok(Json(params.page_in_memory(rows, row_field)))
+    })
+    .await
+    .map_err(|e| ApiError::Internal(e.into()))
 }
 
 /// A node with its connections and neighbours.
@@ -220,13 +315,34 @@ fn level_of(id: &str) -> Option<Level> {
     responses((status = 200, body = NodeDetail), (status = 404, body = super::error::Problem)))]
 pub async fn node(
     State(state): State<AppState>,
-    _user: ReadOnlyUser,
+    ReadOnlyUser(user): ReadOnlyUser,
     Path(id): Path<String>,
 ) -> Result<Json<NodeDetail>, ApiError> {
     check_len("id", &id, 1, 512)?;
     let level = level_of(&id).ok_or_else(|| ApiError::NotFound(format!("no node `{id}`")))?;
-    let states = state.topology.snapshot().await;
-    let graph = graph::view(&states, level, &Filter::default());
+    heavy_read(&state, &user)?;
+    // The node's host view holds the node, its edges and its neighbours;
+    // only images and pseudo-nodes need the whole level.
+    let host = match id.split(':').collect::<Vec<_>>().as_slice() {
+        ["host" | "process", sensor_id, ..] => Some(sensor_id.to_string()),
+        ["container", container_id] => state
+            .topology
+            .snapshot()
+            .await
+            .iter()
+            .find(|(_, s)| s.containers.values().any(|c| c.id == *container_id))
+            .map(|(sensor_id, _)| sensor_id.clone()),
+        _ => None,
+    };
+    let filter = Filter {
+        host,
+        ..Filter::default()
+    };
+    let view = state
+        .views
+        .get(&state.topology, &ViewKey::new(level, &filter))
+        .await?;
+    let graph = &view.graph;
     let node = graph
         .nodes
         .iter()
@@ -239,10 +355,15 @@ pub async fn node(
         .filter(|e| e.from == id || e.to == id)
         .cloned()
         .collect();
+    let ends: HashSet<&str> = edges
+        .iter()
+        .flat_map(|e| [e.from.as_str(), e.to.as_str()])
+        .collect();
     let neighbours = graph
         .nodes
-        .into_iter()
-        .filter(|n| n.id != id && edges.iter().any(|e| e.from == n.id || e.to == n.id))
+        .iter()
+        .filter(|n| n.id != id && ends.contains(n.id.as_str()))
+        .cloned()
         .collect();
     Ok(Json(NodeDetail {
         node,
@@ -256,7 +377,7 @@ pub async fn node(
     responses((status = 200, body = Vec<Node>)))]
 pub async fn search(
     State(state): State<AppState>,
-    _user: ReadOnlyUser,
+    ReadOnlyUser(user): ReadOnlyUser,
     QueryMap(raw): QueryMap,
 ) -> Result<Json<Vec<Node>>, ApiError> {
     only(&raw, &["q"])?;
@@ -265,58 +386,153 @@ pub async fn search(
         .map(|q| q.trim().to_lowercase())
         .unwrap_or_default();
     check_len("q", &q, 1, 256)?;
-    let states = state.topology.snapshot().await;
-    let found = tokio::task::spawn_blocking(move || {
-        let mut found = Vec::new();
-        for level in [
-            Level::Hosts,
-            Level::Containers,
-            Level::Processes,
-            Level::Images,
-        ] {
-            for node in graph::view(&states, level, &Filter::default()).nodes {
-                let haystack = format!("{} {}", node.label, node.attributes).to_lowercase();
-                if haystack.contains(&q) && !found.iter().any(|n: &Node| n.id == node.id) {
-                    found.push(node);
+    heavy_read(&state, &user)?;
+    let mut found: Vec<Node> = Vec::new();
+    let mut seen: HashSet<String> = HashSet::new();
+    let mut keep = |node: &Node, found: &mut Vec<Node>| {
+        let haystack = format!("{} {}", node.label, node.attributes).to_lowercase();
+        if haystack.contains(&q) && seen.insert(node.id.clone()) {
+            found.push(node.clone());
+        }
+        found.len() >= SEARCH_LIMIT
+    };
+    for level in [
+        Level::Hosts,
+        Level::Containers,
+        Level::Processes,
+        Level::Images,
+    ] {
+        let states = state.topology.snapshot().await;
+        if state.views.fits(&states, level) {
+            drop(states);
+            let view = state
+                .views
+                .get(&state.topology, &ViewKey::new(level, &Filter::default()))
+                .await?;
+            for node in &view.graph.nodes {
+                if keep(node, &mut found) {
+                    return Ok(Json(found));
                 }
-                if found.len() >= 200 {
-                    return found;
+            }
+            continue;
+        }
+        // Too large to hold whole: one sensor at a time, in a build slot.
+        let _permit = state.views.build_slot().await?;
+        for one in states.chunks(1) {
+            let one = one.to_vec();
+            let nodes = tokio::task::spawn_blocking(move || {
+                graph::view(&one, level, &Filter::default()).nodes
+            })
+            .await
+            .map_err(|e| ApiError::Internal(e.into()))?;
+            for node in &nodes {
+                if keep(node, &mut found) {
+                    return Ok(Json(found));
                 }
             }
         }
-        found
-    })
-    .await
-    .map_err(|e| ApiError::Internal(e.into()))?;
+    }
     Ok(Json(found))
+}
+
+/// Search answers at most this many nodes.
+const SEARCH_LIMIT: usize = 200;
+
+/// Why a live stream ends early.
+fn still_allowed(principal: &Principal, user: &CurrentUser) -> Result<(), &'static str> {
+    match principal {
+        Principal::User(now) if now.id == user.id && now.role == user.role => Ok(()),
+        Principal::User(now) if now.id == user.id => Err("your role changed; open the stream again"),
+        _ => Err("your session ended or your token was revoked; sign in again"),
+    }
+}
+
+/// What a live stream carries between events.
+struct StreamState {
+    receiver: tokio::sync::broadcast::Receiver<crate::topology::Change>,
+    recheck: tokio::time::Interval,
+    state: AppState,
+    headers: HeaderMap,
+    user: CurrentUser,
+    ended: bool,
+    _guard: crate::topology::views::StreamGuard,
 }
 
 /// A live stream of topology changes (server-sent events): an event `change`
 /// per applied report or removed sensor, and `resync` when the reader fell
-/// behind and should fetch the views again. Comments keep the connection alive.
+/// behind and should fetch the views again. Comments keep the connection
+/// alive. The caller's credential is checked again every few seconds: after
+/// a sign-out, a revoked token, a disabled account or a role change the
+/// stream sends an event `end` (with the reason) and closes. Each user may
+/// hold a few streams at once (429 beyond).
 #[utoipa::path(get, path = "/topology/stream", tag = "topology",
-    responses((status = 200, description = "text/event-stream of `change` events", body = crate::topology::Change)))]
+    responses((status = 200, description = "text/event-stream of `change` events", body = crate::topology::Change),
+        (status = 429, body = super::error::Problem)))]
 pub async fn stream(
     State(state): State<AppState>,
-    _user: ReadOnlyUser,
-) -> axum::response::sse::Sse<
-    impl futures_util::Stream<Item = Result<axum::response::sse::Event, std::convert::Infallible>>,
+    ReadOnlyUser(user): ReadOnlyUser,
+    request_headers: HeaderMap,
+) -> Result<
+    axum::response::sse::Sse<
+        impl futures_util::Stream<Item = Result<axum::response::sse::Event, std::convert::Infallible>>,
+    >,
+    ApiError,
 > {
     use axum::response::sse::{Event, KeepAlive, Sse};
     use tokio::sync::broadcast::error::RecvError;
-    let receiver = state.topology.subscribe();
-    let events = futures_util::stream::unfold(receiver, |mut receiver| async move {
-        let event = match receiver.recv().await {
-            Ok(change) => Event::default()
-                .event("change")
-                .json_data(&change)
-                .unwrap_or_else(|_| Event::default().event("resync")),
-            Err(RecvError::Lagged(missed)) => {
-                Event::default().event("resync").data(missed.to_string())
+    heavy_read(&state, &user)?;
+    let guard = state.views.open_stream(&user.id)?;
+    // Only the credential is kept, to resolve it again.
+    let mut headers = HeaderMap::new();
+    for name in [header::AUTHORIZATION, header::COOKIE] {
+        for value in request_headers.get_all(&name) {
+            headers.append(name.clone(), value.clone());
+        }
+    }
+    let period = state.config.topology_stream_recheck;
+    let mut recheck = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
+    recheck.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let start = StreamState {
+        receiver: state.topology.subscribe(),
+        recheck,
+        state: state.clone(),
+        headers,
+        user,
+        ended: false,
+        _guard: guard,
+    };
+    let events = futures_util::stream::unfold(start, |mut s| async move {
+        if s.ended {
+            return None;
+        }
+        let event = tokio::select! {
+            received = s.receiver.recv() => match received {
+                Ok(change) => Event::default()
+                    .event("change")
+                    .json_data(&change)
+                    .unwrap_or_else(|_| Event::default().event("resync")),
+                Err(RecvError::Lagged(missed)) => {
+                    Event::default().event("resync").data(missed.to_string())
+                }
+                Err(RecvError::Closed) => return None,
+            },
+            _ = s.recheck.tick() => {
+                let verdict = match principal::resolve_headers(&s.headers, &s.state).await {
+                    Ok(now) => still_allowed(&now, &s.user),
+                    // The store is unreachable: keep the stream, check again later.
+                    Err(_) => Ok(()),
+                };
+                match verdict {
+                    Ok(()) => Event::default().comment("checked"),
+                    Err(reason) => {
+                        tracing::info!(user = %s.user.username, reason, "ending a live topology stream");
+                        s.ended = true;
+                        Event::default().event("end").data(reason)
+                    }
+                }
             }
-            Err(RecvError::Closed) => return None,
         };
-        Some((Ok(event), receiver))
+        Some((Ok(event), s))
     });
-    Sse::new(events).keep_alive(KeepAlive::default())
+    Ok(Sse::new(events).keep_alive(KeepAlive::default()))
 }

@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
-use axum::http::{Method, header};
+use axum::http::{HeaderMap, Method, header};
 use axum_extra::extract::CookieJar;
 
 use super::throttle::{Cidr, client_address};
@@ -167,17 +167,24 @@ pub fn client_ip(parts: &Parts, trusted_proxies: &[Cidr]) -> IpAddr {
 }
 
 /// The bearer token of an `Authorization` header, if any.
-fn bearer(parts: &Parts) -> Option<&str> {
-    let value = parts.headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;
     scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
 }
 
 async fn resolve(parts: &Parts, state: &AppState) -> Result<Principal, ApiError> {
-    if let Some(token) = bearer(parts) {
+    resolve_headers(&parts.headers, state).await
+}
+
+/// Resolves the credential in `headers` (bearer token or session cookie)
+/// again, through the cache: long-lived responses such as live streams call
+/// this periodically to notice a sign-out, a revocation or a role change.
+pub async fn resolve_headers(headers: &HeaderMap, state: &AppState) -> Result<Principal, ApiError> {
+    if let Some(token) = bearer(headers) {
         return resolve_bearer(token, state).await;
     }
-    let jar = CookieJar::from_headers(&parts.headers);
+    let jar = CookieJar::from_headers(headers);
     if let Some(cookie) = jar.get(sessions::COOKIE) {
         return resolve_session(cookie.value(), state).await;
     }

@@ -24,6 +24,7 @@
 pub mod graph;
 pub mod ingest;
 pub mod limits;
+pub mod views;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;

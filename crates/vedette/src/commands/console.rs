@@ -179,6 +179,31 @@ struct ServeArgs {
     /// 429 with Retry-After.
     #[arg(long, default_value_t = Limits::DEFAULT.decode_budget_bytes, env = "VEDETTE_REPORT_DECODE_BUDGET_BYTES")]
     report_decode_budget_bytes: usize,
+    /// Nodes an unfiltered topology view may have; larger views are refused (422) with a pointer
+    /// to the `host=`, `name=` and `label=` filters.
+    #[arg(long, default_value_t = 50_000, env = "VEDETTE_TOPOLOGY_NODE_BUDGET", value_parser = clap::value_parser!(u64).range(100..=10_000_000))]
+    topology_node_budget: u64,
+
+    /// Topology views built at the same time (each build holds a whole graph in memory).
+    #[arg(long, default_value_t = 1, env = "VEDETTE_TOPOLOGY_CONCURRENT_BUILDS", value_parser = clap::value_parser!(u64).range(1..=64))]
+    topology_concurrent_builds: u64,
+
+    /// How long a topology read waits for a build slot before it is answered 429 (e.g. 5s).
+    #[arg(long, default_value = "5s", env = "VEDETTE_TOPOLOGY_BUILD_WAIT", value_parser = humantime::parse_duration)]
+    topology_build_wait: Duration,
+
+    /// Heavy topology reads (views, tables, search, node detail, streams opened) allowed per user
+    /// per minute.
+    #[arg(long, default_value_t = 120, env = "VEDETTE_TOPOLOGY_READS_PER_MINUTE", value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    topology_reads_per_minute: u32,
+
+    /// Live topology streams one user may hold open at once.
+    #[arg(long, default_value_t = 4, env = "VEDETTE_TOPOLOGY_STREAMS_PER_USER", value_parser = clap::value_parser!(u64).range(1..=1000))]
+    topology_streams_per_user: u64,
+
+    /// How often an open live stream re-checks its caller's credential and role (e.g. 2s).
+    #[arg(long, default_value = "2s", env = "VEDETTE_TOPOLOGY_STREAM_RECHECK", value_parser = humantime::parse_duration)]
+    topology_stream_recheck: Duration,
 }
 
 #[derive(Debug, Subcommand)]
@@ -284,6 +309,12 @@ fn config(store: &StoreArgs, serve: &ServeArgs) -> anyhow::Result<Config> {
         max_report_bytes: serve.max_report_bytes,
         decode_budget_bytes: serve.report_decode_budget_bytes,
     };
+    config.topology_node_budget = usize::try_from(serve.topology_node_budget)?;
+    config.topology_concurrent_builds = usize::try_from(serve.topology_concurrent_builds)?;
+    config.topology_build_wait = serve.topology_build_wait;
+    config.topology_reads_per_minute = serve.topology_reads_per_minute;
+    config.topology_streams_per_user = usize::try_from(serve.topology_streams_per_user)?;
+    config.topology_stream_recheck = serve.topology_stream_recheck.max(Duration::from_millis(100));
     Ok(config)
 }
 

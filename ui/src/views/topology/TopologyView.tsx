@@ -35,6 +35,7 @@ const LIVE_LABELS: Record<StreamStatus, string> = {
   connecting: 'Connecting…',
   live: 'Live',
   reconnecting: 'Reconnecting…',
+  ended: 'Not live (sign in again)',
 };
 
 function parseLevel(value: string | null): TopologyLevel {
