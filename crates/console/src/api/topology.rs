@@ -1,13 +1,13 @@
 //! The live topology: graph views, node detail, search.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use std::collections::{HashMap, HashSet};
 
 use super::error::ApiError;
-use super::extract::{Json, QueryMap, check_len};
+use super::extract::{Json, Path, QueryMap, check_len};
 use super::list::{ListParams, ListSpec, Page};
 use crate::auth::principal::ReadOnlyUser;
 use crate::sensors;
