@@ -125,3 +125,53 @@ async fn weak_passwords_are_refused_with_the_reason() {
     // The setup code was not burnt by the refused attempts.
     console.setup_admin("admin").await;
 }
+
+/// Found by schemathesis-style fuzzing (issue 12): a path parameter that is
+/// not UTF-8 once percent-decoded got axum's `text/plain` rejection instead
+/// of a problem document, on every route with an `{id}`.
+#[tokio::test]
+async fn r12_path_parameters_that_are_not_utf8_get_a_problem_document() {
+    let console = TestConsole::start(Db::Sqlite).await;
+    let session = console.setup_admin("admin").await;
+    let (_, admin) = console.api_token(&session, "t").await;
+    let before = snapshot(&console).await;
+    let json = Some("application/json");
+    for (method, path, body) in [
+        (Method::DELETE, "/api/v1/tokens/%FF", ""),
+        (
+            Method::PATCH,
+            "/api/v1/users/%FF%FE",
+            "{\"role\":\"admin\"}",
+        ),
+        (Method::DELETE, "/api/v1/users/%C3%28", ""),
+        (Method::POST, "/api/v1/users/%FF/password-reset", "{}"),
+        (Method::DELETE, "/api/v1/invites/%80", ""),
+        (Method::PATCH, "/api/v1/sensors/%FF", "{\"name\":\"x\"}"),
+        (Method::DELETE, "/api/v1/sensors/%FF", ""),
+        (Method::GET, "/api/v1/topology/nodes/%FF", ""),
+    ] {
+        let (status, body, headers) = console
+            .send(raw(method.clone(), path, &admin, json, body.to_string()))
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{method} {path}: {body}");
+        assert_eq!(
+            headers
+                .get(header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok()),
+            Some("application/problem+json"),
+            "{method} {path}: errors are problem documents"
+        );
+        assert_eq!(body["status"], 400, "{method} {path}: {body}");
+        assert!(
+            body["detail"]
+                .as_str()
+                .is_some_and(|d| d.contains("invalid path")),
+            "{method} {path}: {body}"
+        );
+    }
+    assert_eq!(
+        snapshot(&console).await,
+        before,
+        "refused requests changed the store"
+    );
+}

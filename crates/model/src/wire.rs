@@ -250,6 +250,7 @@ pub struct Process {
     /// Start time (Unix ms).
     pub started_at_ms: i64,
     /// CPU use over the last interval, in percent of one core.
+    #[serde(deserialize_with = "finite_f32")]
     pub cpu_percent: f32,
     /// Resident memory in bytes.
     pub rss_bytes: u64,
@@ -492,6 +493,20 @@ impl Report {
     }
 }
 
+/// An `f32` that is finite. A JSON number beyond `f32::MAX` would otherwise
+/// become infinity, which JSON cannot carry back (serde_json writes `null`):
+/// a report the console accepted would compact into one it cannot read.
+fn finite_f32<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<f32, D::Error> {
+    let value = f32::deserialize(deserializer)?;
+    if value.is_finite() {
+        Ok(value)
+    } else {
+        Err(serde::de::Error::custom(
+            "number out of range for a 32-bit float",
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -578,5 +593,24 @@ mod tests {
             ..Default::default()
         };
         assert_ne!(a.key(), b.key());
+    }
+
+    /// Found by `fuzz/` `report_decode` (issue 12): a `cpu_percent` beyond
+    /// `f32::MAX` decoded to infinity, which encodes as `null` and does not
+    /// decode again (the console's compacted snapshots would be unreadable).
+    #[test]
+    fn r12_cpu_percent_beyond_f32_is_refused() {
+        let report = |cpu: &str| {
+            format!(
+                r#"{{"protocol":1,"sensor_id":"s","sequence":1,"snapshot":true,"collected_at_ms":0,"visibility":"host","processes":{{"upsert":[{{"pid":1,"ppid":0,"name":"a","cmdline":[],"user":"root","exe":null,"started_at_ms":0,"cpu_percent":{cpu},"rss_bytes":0,"threads":1,"container_id":null,"netns":null}}]}}}}"#
+            )
+        };
+        let err = serde_json::from_str::<Report>(&report("1e39")).unwrap_err();
+        assert!(err.to_string().contains("out of range"), "{err}");
+        assert!(serde_json::from_str::<Report>(&report("-4e38")).is_err());
+        // The largest finite value still decodes, and encodes and decodes again.
+        let max: Report = serde_json::from_str(&report(&f32::MAX.to_string())).unwrap();
+        let again = serde_json::to_string(&max).unwrap();
+        assert_eq!(serde_json::from_str::<Report>(&again).unwrap(), max);
     }
 }

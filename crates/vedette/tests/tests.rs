@@ -19,6 +19,8 @@ mod console_tls;
 mod db;
 /// `vedette scan …` and `vedette sbom`: vulnerabilities, formats, policies, secrets, malware.
 mod scan;
+/// Schemathesis against the console's OpenAPI document: no 5xx, every error a problem document.
+mod schemathesis;
 /// `vedette sensor` against a real console: reports, identity, SIGTERM, fatal stops.
 mod sensor;
 /// `vedette dev simulate-sensors` against a real console: nothing lost.

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -58,6 +58,26 @@ impl<S: Send + Sync> FromRequestParts<S> for QueryMap {
 impl From<QueryRejection> for ApiError {
     fn from(rejection: QueryRejection) -> Self {
         ApiError::BadRequest(format!("invalid query string: {}", rejection.body_text()))
+    }
+}
+
+/// Path parameters. A parameter that is not valid UTF-8 once percent-decoded
+/// (`/users/%FF`) or not of the parameter's type is refused with a problem
+/// document, not axum's plain-text rejection.
+#[derive(Debug, Clone, Copy, Default, FromRequestParts)]
+#[from_request(via(axum::extract::Path), rejection(ApiError))]
+pub struct Path<T>(pub T);
+
+impl From<PathRejection> for ApiError {
+    fn from(rejection: PathRejection) -> Self {
+        match rejection.status() {
+            // A route declared without the parameter its handler reads: a bug, not bad input.
+            status if status.is_server_error() => ApiError::Internal(anyhow::anyhow!(
+                "path parameters: {}",
+                rejection.body_text()
+            )),
+            _ => ApiError::BadRequest(format!("invalid path: {}", rejection.body_text())),
+        }
     }
 }
 

@@ -1,7 +1,7 @@
 //! Invites: admins create expiring single-use links that let someone create
 //! an account with a given role.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum_extra::extract::CookieJar;
@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::error::ApiError;
-use super::extract::{Json, QueryMap, check_len};
+use super::extract::{Json, Path, QueryMap, check_len};
 use super::list::{ListParams, ListSpec};
 use super::session::{SessionInfo, check_new_account, hash_password, start_session, throttle};
 use crate::audit::Event;

@@ -1,13 +1,13 @@
 //! The sensors, for people: list with liveness, disable, remove, re-issue
 //! a sensor's credential.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::error::ApiError;
-use super::extract::{Json, QueryMap, check_len};
+use super::extract::{Json, Path, QueryMap, check_len};
 use super::list::{ListParams, ListSpec, Page};
 use crate::audit::Event;
 use crate::auth::principal::{AdminUser, ClientIp, ReadOnlyUser};

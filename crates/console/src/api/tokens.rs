@@ -1,13 +1,13 @@
 //! The caller's personal API tokens.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::error::ApiError;
 use super::extract::QueryMap;
-use super::extract::{Json, check_len};
+use super::extract::{Json, Path, check_len};
 use super::list::{ListParams, ListSpec, Page};
 use crate::audit::Event;
 use crate::auth::api_tokens::{self, ApiToken};

@@ -10,14 +10,14 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::error::ApiError;
-use super::extract::{Json, QueryMap, check_len};
+use super::extract::{Json, Path, QueryMap, check_len};
 use super::list::{ListParams, ListSpec, Page};
 use crate::auth::principal::{self, CurrentUser, Principal, ReadOnlyUser};
 use crate::sensors;

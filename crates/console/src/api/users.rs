@@ -1,13 +1,13 @@
 //! User management: the caller's own account, and admin operations on
 //! others (role, status, deletion, password-reset links).
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::error::ApiError;
-use super::extract::{Json, QueryMap, check_len};
+use super::extract::{Json, Path, QueryMap, check_len};
 use super::list::{ListParams, Page};
 use super::session::{check_new_account, hash_password, throttle, verify_password};
 use crate::audit::Event;

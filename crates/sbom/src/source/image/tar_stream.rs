@@ -88,8 +88,11 @@ fn text(field: &[u8]) -> String {
     String::from_utf8_lossy(&field[..end]).into_owned()
 }
 
-fn padded(size: u64) -> u64 {
-    size.div_ceil(BLOCK as u64) * BLOCK as u64
+/// `size` rounded up to whole blocks; an error for sizes within a block of
+/// `u64::MAX` (a PAX `size` record can say anything).
+fn padded(size: u64) -> io::Result<u64> {
+    size.checked_next_multiple_of(BLOCK as u64)
+        .ok_or_else(|| bad(&format!("entry size {size} overflows")))
 }
 
 impl<R: Read> TarStream<R> {
@@ -133,7 +136,7 @@ impl<R: Read> TarStream<R> {
                 "extension header of {size} bytes (limit {MAX_EXTENSION})"
             )));
         }
-        let mut data = vec![0; padded(size) as usize];
+        let mut data = vec![0; padded(size)? as usize];
         self.fill(&mut data)?;
         data.truncate(size as usize);
         Ok(data)
@@ -192,7 +195,7 @@ impl<R: Read> TarStream<R> {
                     };
                     // Links and directories carry no data, whatever they say.
                     self.pending = if matches!(kind, Kind::File | Kind::Other) {
-                        padded(size)
+                        padded(size)?
                     } else {
                         0
                     };
@@ -306,6 +309,33 @@ mod tests {
         );
         assert!(t.next_header()?.is_none());
         Ok(())
+    }
+
+    /// Found by `fuzz/` `image_layers` (issue 12): a PAX `size` record near
+    /// `u64::MAX` overflowed the padding computation (a panic in debug
+    /// builds, a stream out of step in release ones).
+    #[test]
+    fn r12_pax_size_near_u64_max_is_refused() {
+        let header = |name: &[u8], size: &[u8; 12], flag: u8| {
+            let mut block = [0u8; BLOCK];
+            block[..name.len()].copy_from_slice(name);
+            block[124..136].copy_from_slice(size);
+            block[156] = flag;
+            block
+        };
+        let record = format!("29 size={}\n", u64::MAX);
+        assert_eq!(record.len(), 29);
+        let mut data = header(b"pax", b"00000000035\0", b'x').to_vec();
+        let mut body = [0u8; BLOCK];
+        body[..29].copy_from_slice(record.as_bytes());
+        data.extend_from_slice(&body);
+        data.extend_from_slice(&header(b"f", b"00000000001\0", b'0'));
+        data.extend_from_slice(&[0u8; BLOCK]);
+        let mut t = TarStream::new(&data[..]);
+        let err = t
+            .next_header()
+            .expect_err("an entry that cannot be skipped");
+        assert!(err.to_string().contains("overflows"), "{err}");
     }
 
     #[test]
