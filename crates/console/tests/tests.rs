@@ -21,11 +21,11 @@ mod brute_force;
 /// Issue 12: per-sensor limits, the fleet budget, decompression bombs,
 /// integers out of range.
 mod ingest_limits;
+/// Bounded topology reads and live streams that end on revocation (issue 12).
+mod reads;
 /// Console-assigned sensor ids, per-sensor credentials, token renewal and re-issue.
 mod sensor_identity;
 /// The same behaviour suite on SQLite and on PostgreSQL.
 mod store_backends;
-/// Bounded topology reads and live streams that end on revocation (issue 12).
-mod reads;
 /// Sensor reports, deltas, protocol robustness and the topology graph.
 mod topology;

@@ -553,6 +553,7 @@ mod tests {
             containers: Changes::default(),
             images: Changes::default(),
             connections: Changes::default(),
+            collectors: None,
         };
         assert_eq!(report.validate(), Ok(()));
         report.sequence = MAX_SEQUENCE + 1;

@@ -451,6 +451,7 @@ mod tests {
             containers: Changes::default(),
             images: Changes::default(),
             connections: Changes::default(),
+            collectors: None,
         }
     }
 

@@ -208,6 +208,7 @@ mod tests {
             containers: Changes::default(),
             images: Changes::default(),
             connections: Changes::default(),
+            collectors: None,
         }
     }
 
