@@ -25,6 +25,8 @@ pub enum Scripted {
     NeedSnapshot,
     /// 429 with this `Retry-After` in seconds.
     SlowDown(u64),
+    /// 422: the report refused as invalid or over a limit (nothing applied).
+    Refused,
 }
 
 /// One report as received.
@@ -320,6 +322,10 @@ async fn report(
             state.last_sequence.remove(&sensor_id);
             need_snapshot()
         }
+        Some(Scripted::Refused) => problem(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "the report would take this sensor's processes over the console's limit",
+        ),
         Some(Scripted::SlowDown(secs)) => {
             let mut response = problem(StatusCode::TOO_MANY_REQUESTS, "console busy");
             response

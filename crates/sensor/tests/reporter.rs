@@ -204,6 +204,29 @@ async fn a_409_is_answered_with_a_snapshot() {
 }
 
 #[tokio::test]
+async fn i12_a_report_refused_as_invalid_is_followed_by_a_snapshot() {
+    let console = TestConsole::start(KEY).await;
+    let dir = tempfile::tempdir().unwrap();
+    let sensor = start(config(&console, KEY, &dir.path().join("s.json")));
+    console
+        .wait_for("two reports", WAIT, |s| s.reports.len() >= 2)
+        .await;
+    console.state().script.push_back(Scripted::Refused);
+    let refused_at = console.state().reports.len();
+    console
+        .wait_for("the report after the 422", WAIT, |s| {
+            s.reports.len() >= refused_at + 2
+        })
+        .await;
+    sensor.stop().await.unwrap();
+    let state = console.state();
+    assert_eq!(state.reports[refused_at].status, 422);
+    let next = &state.reports[refused_at + 1];
+    assert!(next.report.snapshot, "the report after a 422 is a snapshot");
+    assert_eq!(next.status, 202);
+}
+
+#[tokio::test]
 async fn retry_after_is_honoured() {
     let console = TestConsole::start(KEY).await;
     let dir = tempfile::tempdir().unwrap();

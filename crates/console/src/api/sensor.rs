@@ -249,11 +249,10 @@ pub async fn report(
         }
         Err(err) => Err(err),
     };
-    if let Err(err) = &outcome {
-        if let Some(limit) = err.limit() {
-            metrics::counter!("vedette_topology_reports_refused_total", "limit" => limit)
-                .increment(1);
-        }
+    if let Err(err) = &outcome
+        && let Some(limit) = err.limit()
+    {
+        metrics::counter!("vedette_topology_reports_refused_total", "limit" => limit).increment(1);
     }
     match outcome {
         Ok(accepted) => Ok((StatusCode::ACCEPTED, Json(accepted)).into_response()),
@@ -319,12 +318,12 @@ fn limit_problem(
         body["field"] = out.field.clone().into();
     }
     *response.body_mut() = axum::body::Body::from(body.to_string());
-    if let Some(secs) = retry_after_secs {
-        if let Ok(value) = axum::http::HeaderValue::from_str(&secs.to_string()) {
-            response
-                .headers_mut()
-                .insert(axum::http::header::RETRY_AFTER, value);
-        }
+    if let Some(secs) = retry_after_secs
+        && let Ok(value) = axum::http::HeaderValue::from_str(&secs.to_string())
+    {
+        response
+            .headers_mut()
+            .insert(axum::http::header::RETRY_AFTER, value);
     }
     response
 }

@@ -95,7 +95,7 @@ fn string(s: &str) -> usize {
 }
 
 fn strings(v: &[String]) -> usize {
-    v.len() * size_of::<String>() + v.iter().map(|s| s.len()).sum::<usize>()
+    std::mem::size_of_val(v) + v.iter().map(|s| s.len()).sum::<usize>()
 }
 
 fn option(s: &Option<String>) -> usize {
