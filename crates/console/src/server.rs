@@ -292,6 +292,11 @@ pub async fn run(config: Config, on_ready: impl FnOnce(&Banner)) -> anyhow::Resu
         );
     }
     let setup_code = refresh_setup_code(&store).await?;
+    // Make the dummy hash now, so the first sign-in with an unknown name
+    // costs no more than any other.
+    tokio::task::spawn_blocking(crate::auth::password::dummy_hash)
+        .await
+        .context("cannot prepare the password verifier")?;
 
     let listener = TcpListener::bind(config.listen).with_context(|| {
         format!(
@@ -406,6 +411,43 @@ async fn housekeeping(state: AppState) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_banner_shows_the_api_key_only_when_asked() {
+        let banner = Banner {
+            url: "https://console:8443".into(),
+            fingerprint: "SHA256:ab".into(),
+            api_key: Some("vsk_secret_key_value".into()),
+            setup_code: None,
+        };
+        for text in [banner.to_string(), banner.render(false)] {
+            assert!(!text.contains("vsk_secret_key_value"), "{text}");
+            assert!(text.contains(&api_key_fingerprint("vsk_secret_key_value")));
+            assert!(text.contains("<API_KEY>"));
+        }
+        assert!(banner.render(true).contains("vsk_secret_key_value"));
+    }
+
+    #[test]
+    fn wider_modes_are_narrowed() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        std::fs::create_dir(&data).unwrap();
+        std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let db = data.join(SQLITE_FILE);
+        std::fs::write(&db, b"").unwrap();
+        std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let narrow = data.join("sensor-api-key");
+        std::fs::write(&narrow, b"").unwrap();
+        std::fs::set_permissions(&narrow, std::fs::Permissions::from_mode(0o400)).unwrap();
+        restrict_data_files(&data).unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&data), 0o700);
+        assert_eq!(mode(&db), 0o600);
+        // Narrower than 0600 is left as it is.
+        assert_eq!(mode(&narrow), 0o400);
+    }
 
     #[test]
     fn urls() {
