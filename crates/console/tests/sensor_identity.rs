@@ -125,9 +125,18 @@ async fn claiming_an_existing_sensor_without_its_credential_is_refused_and_audit
     let sensors_before = console.count("sensors").await;
 
     let attempts = [
-        ("no credential", json!({"api_key": console.api_key, "sensor_id": victim.id, "hostname": "attacker", "version": "6.6.6"})),
-        ("wrong credential", json!({"api_key": console.api_key, "sensor_id": victim.id, "credential": "vsc_guessed", "hostname": "attacker", "version": "6.6.6"})),
-        ("another sensor's credential", json!({"api_key": console.api_key, "sensor_id": victim.id, "credential": register_new(&console, "other").await.credential, "hostname": "attacker", "version": "6.6.6"})),
+        (
+            "no credential",
+            json!({"api_key": console.api_key, "sensor_id": victim.id, "hostname": "attacker", "version": "6.6.6"}),
+        ),
+        (
+            "wrong credential",
+            json!({"api_key": console.api_key, "sensor_id": victim.id, "credential": "vsc_guessed", "hostname": "attacker", "version": "6.6.6"}),
+        ),
+        (
+            "another sensor's credential",
+            json!({"api_key": console.api_key, "sensor_id": victim.id, "credential": register_new(&console, "other").await.credential, "hostname": "attacker", "version": "6.6.6"}),
+        ),
     ];
     let sensors_before = sensors_before + 1;
     for (what, body) in attempts {
@@ -349,7 +358,11 @@ async fn renewal_revokes_the_previous_token_after_the_grace() {
     let (status, _, _) = console
         .call(&sensor.caller, Method::POST, "/api/v1/sensor/token", None)
         .await;
-    assert_eq!(status, StatusCode::UNAUTHORIZED, "the old token cannot renew");
+    assert_eq!(
+        status,
+        StatusCode::UNAUTHORIZED,
+        "the old token cannot renew"
+    );
     assert_eq!(
         probe(&console, &renewed, &sensor.id).await,
         StatusCode::ACCEPTED

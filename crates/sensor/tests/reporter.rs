@@ -392,7 +392,9 @@ async fn the_identity_survives_an_api_key_rotation() {
     let before = console.state().reports.len();
     let sensor = start(config(&console, "vsk_after", &state_file));
     console
-        .wait_for("a report with the new key", WAIT, |s| s.reports.len() > before)
+        .wait_for("a report with the new key", WAIT, |s| {
+            s.reports.len() > before
+        })
         .await;
     sensor.stop().await.unwrap();
     let state = console.state();

@@ -284,9 +284,7 @@ impl VirtualSensor {
                                 credential,
                             },
                         );
-                        self.console
-                            .register(&self.api_key, claim, &hostname)
-                            .await
+                        self.console.register(&self.api_key, claim, &hostname).await
                     }
                 };
                 match outcome {

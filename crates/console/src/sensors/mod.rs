@@ -177,13 +177,15 @@ pub async fn register(
         if disabled != 0 {
             return Ok(Registration::Disabled);
         }
-        sqlx::query("UPDATE sensors SET hostname = $1, version = $2, last_seen_at = $3 WHERE id = $4")
-            .bind(hostname)
-            .bind(version)
-            .bind(now)
-            .bind(claim.sensor_id)
-            .execute(store.pool())
-            .await?;
+        sqlx::query(
+            "UPDATE sensors SET hostname = $1, version = $2, last_seen_at = $3 WHERE id = $4",
+        )
+        .bind(hostname)
+        .bind(version)
+        .bind(now)
+        .bind(claim.sensor_id)
+        .execute(store.pool())
+        .await?;
         // A sensor registering again is a new process: its earlier tokens go.
         let revoked = revoke_tokens(store, claim.sensor_id, None, now).await?;
         let (token, expires_at) = issue_token(store, claim.sensor_id).await?;

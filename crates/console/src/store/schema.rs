@@ -253,7 +253,11 @@ fn sensor_credential_tables() -> Vec<TableCreateStatement> {
             .col(text("sensor_id").primary_key())
             .col(text("credential_hash"))
             .col(int("issued_at"))
-            .foreign_key(&mut cascade_to("sensor_credentials", "sensor_id", "sensors"))
+            .foreign_key(&mut cascade_to(
+                "sensor_credentials",
+                "sensor_id",
+                "sensors",
+            ))
             .to_owned(),
     ]
 }

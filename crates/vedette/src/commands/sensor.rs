@@ -11,8 +11,7 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use clap::{Args, ValueEnum};
 use vedette_sensor::config::{
-    DEFAULT_DOCKER_SOCKET, DEFAULT_STATE_FILE, Identity, SensorConfigFile, Trust,
-    parse_fingerprint,
+    DEFAULT_DOCKER_SOCKET, DEFAULT_STATE_FILE, Identity, SensorConfigFile, Trust, parse_fingerprint,
 };
 use vedette_sensor::root::HostRoot;
 use vedette_sensor::visibility::VisibilityChoice;
