@@ -462,3 +462,29 @@ async fn admins_reissue_credentials_and_the_old_one_stops_working() {
         "the audit log never holds a credential"
     );
 }
+
+#[tokio::test]
+async fn a_disabled_sensor_is_refused_even_with_its_credential() {
+    let console = TestConsole::start(Db::Sqlite).await;
+    let admin = console.setup_admin("admin").await;
+    let sensor = register_new(&console, "node-1").await;
+    let (status, _, _) = console
+        .call(
+            &admin,
+            Method::PATCH,
+            &format!("/api/v1/sensors/{}", sensor.id),
+            Some(json!({"disabled": true})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, body) = register_body(
+        &console,
+        json!({"api_key": console.api_key, "sensor_id": sensor.id, "credential": sensor.credential, "hostname": "node-1", "version": "0.1.0"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    assert!(
+        body["detail"].as_str().unwrap().contains("disabled"),
+        "{body}"
+    );
+}

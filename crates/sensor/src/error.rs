@@ -15,9 +15,9 @@ pub enum SensorError {
         /// The console's explanation.
         detail: String,
     },
-    /// The console refused this sensor (403: disabled by an admin, or identity mismatch).
+    /// The console refused this sensor (403: disabled by an admin, or a claim without the right credential).
     #[error(
-        "the console refused this sensor (disabled by an admin or not allowed): ask a console admin to enable it, or remove the state file to register as a new sensor: {detail}"
+        "the console refused this sensor (disabled by an admin, or its id claimed without the right credential): ask a console admin to enable it or to re-issue its credential (then start with VEDETTE_SENSOR_ID and VEDETTE_SENSOR_CREDENTIAL), or remove the state file to register as a new sensor: {detail}"
     )]
     Refused {
         /// The console's explanation.

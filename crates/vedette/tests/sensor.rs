@@ -1,6 +1,6 @@
 //! `vedette sensor` as an operator runs it, against a real console process:
 //! it registers, reports, shows up online with its host, keeps its identity
-//! across a restart, stops cleanly on SIGTERM, and stops with a clear
+//! across a restart and (with a re-issued credential) a re-imaged host, stops cleanly on SIGTERM, and stops with a clear
 //! message on a wrong key, a disabled sensor, or no way to trust the console.
 
 use std::process::Command;
@@ -88,6 +88,73 @@ async fn a_sensor_reports_keeps_its_identity_and_stops_when_disabled() {
         1,
         "no duplicate sensor"
     );
+
+    // Its state file holds the id and the credential, owner-only.
+    let state_file = dir.path().join("sensor-state.json");
+    let saved = std::fs::read_to_string(&state_file).unwrap();
+    assert!(saved.contains(&id) && saved.contains("vsc_"), "{saved}");
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&state_file).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "{mode:o}");
+    }
+
+    // Re-imaged host keeping its identity: an admin re-issues the credential. The running
+    // sensor (old credential) is cut off and stops; the host, its state file gone, is
+    // started with the id and the new credential and is the same sensor again.
+    let issued: serde_json::Value = console
+        .client()
+        .post(format!("{}/api/v1/sensors/{id}/credential", console.url))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let credential = issued["credential"]
+        .as_str()
+        .expect("credential")
+        .to_string();
+    let status = sensor.wait(Duration::from_secs(30));
+    assert!(!status.success());
+    assert!(
+        sensor.stderr().contains("did not prove"),
+        "{}",
+        sensor.stderr()
+    );
+    std::fs::remove_file(&state_file).unwrap();
+    let mut sensor = SensorProcess::start_with(
+        &console,
+        &key,
+        dir.path(),
+        "reimaged",
+        &[
+            "--interval",
+            "1s",
+            "--visibility",
+            "host",
+            "--docker-socket",
+            "/nonexistent/docker.sock",
+            "--sensor-id",
+            &id,
+            "--sensor-credential",
+            &credential,
+        ],
+    );
+    // Accepted once the state file holds the new credential (saved after registration).
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !std::fs::read_to_string(&state_file).is_ok_and(|saved| saved.contains(&credential)) {
+        assert!(
+            Instant::now() < deadline,
+            "the re-issued credential was not accepted: {}",
+            sensor.stderr()
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    let online = wait_online(&console, &token, &sensor).await;
+    assert_eq!(online["id"], id.as_str());
+    assert_eq!(sensors(&console, &token).await.len(), 1);
 
     // Disabled by an admin: the sensor stops and says why.
     let disabled = console

@@ -311,8 +311,8 @@ export function SensorsView({ client = api }: { client?: ApiClient }) {
           onClose={() => setPending(null)}
         >
           <p>
-            The sensor and its part of the map are removed. If it is still running it registers again with the API key; to
-            keep it out, disable it instead.
+            The sensor and its part of the map are removed. If it is still running it registers again with the API key, as
+            a new sensor; to keep it out, disable it instead.
           </p>
         </ConfirmDialog>
       )}
