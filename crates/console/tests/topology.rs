@@ -744,3 +744,77 @@ async fn table_views_page_sort_and_filter_by_status() {
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
 }
+
+/// Issue 11: the sensors list says which collectors are active and why the
+/// others are not, from what the sensor last reported; an oversized status
+/// list is refused like any out-of-range field, and changes nothing.
+#[tokio::test]
+async fn the_sensors_list_says_why_a_collector_is_inactive() {
+    use vedette_model::wire::CollectorStatus;
+    let console = TestConsole::start(Db::Sqlite).await;
+    let admin = console.setup_admin("admin").await;
+    let sensor = register(&console, "no-docker").await;
+    let listed = |body: &Value| body["items"][0]["collectors"].clone();
+
+    let (status, body, _) = console
+        .call(&admin, Method::GET, "/api/v1/sensors", None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(listed(&body), json!([]), "nothing reported yet");
+
+    let mut snapshot = report(&sensor, 1, true);
+    snapshot.host = Some(host("no-docker", "10.0.0.5"));
+    snapshot.collectors = Some(vec![
+        CollectorStatus::active("processes"),
+        CollectorStatus::inactive("docker", "no Docker Engine socket at /var/run/docker.sock"),
+    ]);
+    let (status, body) = send(&console, &sensor, &snapshot).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    let (_, body, _) = console
+        .call(&admin, Method::GET, "/api/v1/sensors", None)
+        .await;
+    assert_eq!(
+        listed(&body),
+        json!([
+            {"name": "processes", "active": true, "reason": null},
+            {"name": "docker", "active": false,
+             "reason": "no Docker Engine socket at /var/run/docker.sock"}
+        ])
+    );
+
+    // A delta without statuses keeps them; one with a change replaces them.
+    let (status, _) = send(&console, &sensor, &report(&sensor, 2, false)).await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    let (_, body, _) = console
+        .call(&admin, Method::GET, "/api/v1/sensors", None)
+        .await;
+    assert_eq!(listed(&body)[1]["active"], json!(false));
+    let mut docker_up = report(&sensor, 3, false);
+    docker_up.collectors = Some(vec![CollectorStatus::active("docker")]);
+    let (status, _) = send(&console, &sensor, &docker_up).await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    let (_, body, _) = console
+        .call(&admin, Method::GET, "/api/v1/sensors", None)
+        .await;
+    assert_eq!(
+        listed(&body),
+        json!([{"name": "docker", "active": true, "reason": null}])
+    );
+
+    // Oversized: refused, nothing changes.
+    let mut hostile = report(&sensor, 4, false);
+    hostile.collectors = Some(vec![CollectorStatus::inactive("docker", "x".repeat(5000))]);
+    let (status, body) = send(&console, &sensor, &hostile).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(
+        body["detail"].as_str().unwrap().contains("collectors[0]"),
+        "{body}"
+    );
+    let (_, body, _) = console
+        .call(&admin, Method::GET, "/api/v1/sensors", None)
+        .await;
+    assert_eq!(
+        listed(&body),
+        json!([{"name": "docker", "active": true, "reason": null}])
+    );
+}

@@ -91,6 +91,13 @@ pub struct Report {
     pub collectors: Option<Vec<CollectorStatus>>,
 }
 
+/// Collector statuses one report may carry at most.
+pub const MAX_COLLECTORS: usize = 32;
+/// Longest collector name accepted.
+pub const MAX_COLLECTOR_NAME_BYTES: usize = 64;
+/// Longest reason accepted.
+pub const MAX_COLLECTOR_REASON_BYTES: usize = 1024;
+
 /// Whether one collector sees what it is for, and if not, why: so that an
 /// empty view (no containers on the map) says why it is empty.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -487,6 +494,27 @@ impl Report {
         for (i, c) in self.connections.upsert.iter().enumerate() {
             if let Some(netns) = c.netns {
                 check_signed(|| format!("connections.upsert[{i}].netns"), netns)?;
+            }
+        }
+        if let Some(collectors) = &self.collectors {
+            if collectors.len() > MAX_COLLECTORS {
+                return Err(OutOfRange {
+                    field: "collectors".into(),
+                    value: format!("{} entries", collectors.len()),
+                    range: format!("0..={MAX_COLLECTORS} entries"),
+                });
+            }
+            for (i, c) in collectors.iter().enumerate() {
+                let reason = c.reason.as_deref().map_or(0, str::len);
+                if c.name.len() > MAX_COLLECTOR_NAME_BYTES || reason > MAX_COLLECTOR_REASON_BYTES {
+                    return Err(OutOfRange {
+                        field: format!("collectors[{i}]"),
+                        value: format!("a {}-byte name and a {reason}-byte reason", c.name.len()),
+                        range: format!(
+                            "names up to {MAX_COLLECTOR_NAME_BYTES} bytes, reasons up to {MAX_COLLECTOR_REASON_BYTES}"
+                        ),
+                    });
+                }
             }
         }
         Ok(())

@@ -148,6 +148,16 @@ export interface Sensor {
   last_seen_at: string;
   /** `host` or `container_only` once it has reported, null before. */
   visibility: string | null;
+  /** What each collector sees, and why the others see nothing (empty before the first report). */
+  collectors: SensorCollector[];
+}
+
+/** One collector of a sensor (`host`, `cloud`, `processes`, `connections`, `docker`). */
+export interface SensorCollector {
+  name: string;
+  active: boolean;
+  /** Why it is inactive or partial, e.g. "no Docker Engine socket at /var/run/docker.sock". */
+  reason: string | null;
 }
 
 /** The levels of the topology map. */

@@ -11,6 +11,7 @@ export function sensor(id: string, hostname: string, status: Sensor['status'] = 
     registered_at: '2026-11-24T04:00:00Z',
     last_seen_at: '2026-11-24T05:00:00Z',
     visibility: 'host',
+    collectors: [],
     ...extra,
   };
 }

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { FakeConsole, problem, user } from '../test/fakeConsole';
 import { renderApp } from '../test/renderApp';
 import { sensor } from '../test/topologyFixtures';
-import { hostMapLink, visibilityLabel } from './SensorsView';
+import { collectorProblems, hostMapLink, visibilityLabel } from './SensorsView';
 
 const SENSORS = [
   sensor('s-web', 'web', 'online', { last_seen_at: '2026-11-24T05:00:03Z' }),
@@ -39,6 +39,23 @@ describe('SensorsView', () => {
     expect(hostMapLink('s-1')).toBe('/topology?level=hosts&node=host%3As-1');
     expect(visibilityLabel('container_only')).toBe('Own container only');
     expect(visibilityLabel(null)).toBe('Not reported yet');
+  });
+
+  it('says which collectors see nothing, and why', async () => {
+    const noDocker = sensor('s-bare', 'bare', 'online', {
+      collectors: [
+        { name: 'processes', active: true, reason: null },
+        { name: 'connections', active: true, reason: 'cannot read the open files of some processes' },
+        { name: 'docker', active: false, reason: 'no Docker Engine socket at /var/run/docker.sock' },
+      ],
+    });
+    expect(collectorProblems(noDocker)).toEqual([
+      'connections: partial, cannot read the open files of some processes',
+      'docker: inactive, no Docker Engine socket at /var/run/docker.sock',
+    ]);
+    renderApp(sensorsConsole('read_only', [noDocker]), '/sensors');
+    await waitFor(() => expect(screen.getAllByTestId('collector-problem')).toHaveLength(2));
+    expect(screen.getByText('docker: inactive, no Docker Engine socket at /var/run/docker.sock')).toBeTruthy();
   });
 
   it('lists sensors with status, visibility and a link to their host; sorts and searches', async () => {

@@ -42,6 +42,16 @@ export function visibilityLabel(visibility: string | null): string {
   return 'Not reported yet';
 }
 
+/**
+ * The collectors that see nothing or only part of what they are for, with the reason: what
+ * explains an empty view (no containers on the map when the host has no Docker Engine).
+ */
+export function collectorProblems(sensor: Sensor): string[] {
+  return (sensor.collectors ?? [])
+    .filter((c) => !c.active || c.reason)
+    .map((c) => `${c.name}: ${c.active ? 'partial' : 'inactive'}${c.reason ? `, ${c.reason}` : ''}`);
+}
+
 /** The link to a sensor's host on the map. */
 export function hostMapLink(sensorId: string): string {
   return `/topology?${new URLSearchParams({ level: 'hosts', node: `host:${sensorId}` }).toString()}`;
@@ -198,7 +208,14 @@ export function SensorsView({ client = api }: { client?: ApiClient }) {
                     <td>
                       <span className={`badge badge-status-${sensor.status}`}>{SENSOR_STATUS_LABELS[sensor.status] ?? sensor.status}</span>
                     </td>
-                    <td>{visibilityLabel(sensor.visibility)}</td>
+                    <td>
+                      {visibilityLabel(sensor.visibility)}
+                      {collectorProblems(sensor).map((problem) => (
+                        <div key={problem} className="muted small" data-testid="collector-problem">
+                          {problem}
+                        </div>
+                      ))}
+                    </td>
                     <td className="nowrap">{formatDateTime(sensor.last_seen_at)}</td>
                     <td className="nowrap">{formatDateTime(sensor.registered_at)}</td>
                     {admin && (

@@ -236,8 +236,10 @@ pub async fn report(
             .await
             .map_err(|e| ApiError::Internal(e.into()))?;
     let outcome = match decoded {
-        Ok((report, _reservation)) => {
-            ingest::apply(
+        Ok((mut report, _reservation)) => {
+            // Collector statuses describe the sensor, not the map: kept beside it.
+            let collectors = report.collectors.take();
+            let applied = ingest::apply(
                 &state.topology,
                 &state.store,
                 &sensor.sensor_id,
@@ -245,7 +247,13 @@ pub async fn report(
                 received,
                 &limits,
             )
-            .await
+            .await;
+            if applied.is_ok()
+                && let Some(collectors) = collectors
+            {
+                sensors::set_collectors(&state.store, &sensor.sensor_id, &collectors).await?;
+            }
+            applied
         }
         Err(err) => Err(err),
     };

@@ -387,6 +387,53 @@ pub struct SensorInfo {
     pub last_seen_at: String,
     /// `host` or `container_only`, once it has reported.
     pub visibility: Option<String>,
+    /// What each of its collectors sees, and why the others see nothing
+    /// (empty until the sensor reports them; sensors before 0.1 do not).
+    pub collectors: Vec<CollectorInfo>,
+}
+
+/// One collector of a sensor: active or not, and why.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct CollectorInfo {
+    /// `host`, `cloud`, `processes`, `connections` or `docker`.
+    pub name: String,
+    /// True when it collected at the last report.
+    pub active: bool,
+    /// Why it is inactive or partial, e.g. "no Docker Engine socket at /var/run/docker.sock".
+    pub reason: Option<String>,
+}
+
+impl From<&vedette_model::wire::CollectorStatus> for CollectorInfo {
+    fn from(status: &vedette_model::wire::CollectorStatus) -> Self {
+        CollectorInfo {
+            name: status.name.clone(),
+            active: status.active,
+            reason: status.reason.clone(),
+        }
+    }
+}
+
+/// Records what a sensor's collectors see (sent in its snapshots, and in a
+/// delta when it changed). Kept beside the sensor, not in the topology: it
+/// says why the sensor's part of the map is what it is.
+pub async fn set_collectors(
+    store: &Store,
+    sensor_id: &str,
+    collectors: &[vedette_model::wire::CollectorStatus],
+) -> Result<(), StoreError> {
+    let infos: Vec<CollectorInfo> = collectors.iter().map(CollectorInfo::from).collect();
+    // Plain strings and booleans always serialize.
+    let json = serde_json::to_string(&infos).unwrap_or_else(|_| "[]".into());
+    sqlx::query(
+        "INSERT INTO sensor_collectors (sensor_id, collectors, updated_at) VALUES ($1, $2, $3) \
+         ON CONFLICT (sensor_id) DO UPDATE SET collectors = excluded.collectors, updated_at = excluded.updated_at",
+    )
+    .bind(sensor_id)
+    .bind(json)
+    .bind(now_ms())
+    .execute(store.pool())
+    .await?;
+    Ok(())
 }
 
 #[derive(sqlx::FromRow)]
@@ -398,13 +445,15 @@ struct SensorRow {
     last_seen_at: i64,
     disabled: i64,
     visibility: Option<String>,
+    collectors: Option<String>,
 }
 
 /// Lists sensors with their liveness.
 pub async fn list(store: &Store, offline_after_ms: i64) -> Result<Vec<SensorInfo>, StoreError> {
     let rows: Vec<SensorRow> = sqlx::query_as(
-        "SELECT s.id, s.hostname, s.version, s.registered_at, s.last_seen_at, s.disabled, st.visibility \
-         FROM sensors s LEFT JOIN sensor_streams st ON st.sensor_id = s.id ORDER BY s.hostname, s.id",
+        "SELECT s.id, s.hostname, s.version, s.registered_at, s.last_seen_at, s.disabled, st.visibility, \
+         sc.collectors FROM sensors s LEFT JOIN sensor_streams st ON st.sensor_id = s.id \
+         LEFT JOIN sensor_collectors sc ON sc.sensor_id = s.id ORDER BY s.hostname, s.id",
     )
     .fetch_all(store.pool())
     .await?;
@@ -426,6 +475,10 @@ pub async fn list(store: &Store, offline_after_ms: i64) -> Result<Vec<SensorInfo
             registered_at: crate::store::sql::rfc3339(row.registered_at),
             last_seen_at: crate::store::sql::rfc3339(row.last_seen_at),
             visibility: row.visibility,
+            collectors: row
+                .collectors
+                .and_then(|json| serde_json::from_str(&json).ok())
+                .unwrap_or_default(),
         })
         .collect())
 }

@@ -53,6 +53,12 @@ const MIGRATIONS: &[Migration] = &[
         tables: auth_hardening_tables,
         indexes: auth_hardening_indexes,
     },
+    Migration {
+        version: 6,
+        name: "sensors: what each sensor's collectors see",
+        tables: sensor_collector_tables,
+        indexes: no_indexes,
+    },
 ];
 
 /// A lock key only Vedette uses ("vedette" in ASCII, as a number).
@@ -264,6 +270,20 @@ fn sensor_credential_tables() -> Vec<TableCreateStatement> {
                 "sensor_id",
                 "sensors",
             ))
+            .to_owned(),
+    ]
+}
+
+fn sensor_collector_tables() -> Vec<TableCreateStatement> {
+    vec![
+        // The collectors' statuses a sensor last reported (JSON), so the
+        // sensors list can say why a sensor's part of the map is empty.
+        Table::create()
+            .table("sensor_collectors")
+            .col(text("sensor_id").primary_key())
+            .col(text("collectors"))
+            .col(int("updated_at"))
+            .foreign_key(&mut cascade_to("sensor_collectors", "sensor_id", "sensors"))
             .to_owned(),
     ]
 }

@@ -23,8 +23,8 @@ const VIEW: TopologyGraph = {
 };
 
 const statuses = sensorStatuses([
-  { id: 's1', hostname: 'web', version: '0.1.0', status: 'online', registered_at: '', last_seen_at: '', visibility: 'host' },
-  { id: 's2', hostname: 'db', version: '0.1.0', status: 'offline', registered_at: '', last_seen_at: '', visibility: 'host' },
+  { id: 's1', hostname: 'web', version: '0.1.0', status: 'online', registered_at: '', last_seen_at: '', visibility: 'host', collectors: [] },
+  { id: 's2', hostname: 'db', version: '0.1.0', status: 'offline', registered_at: '', last_seen_at: '', visibility: 'host', collectors: [] },
 ]);
 const statusOf = (n: TopologyNode) => nodeStatus(n, statuses);
 
