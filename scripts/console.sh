@@ -33,7 +33,7 @@ mkdir -p "$VEDETTE_DATA_DIR"
 BANNER="$VEDETTE_DATA_DIR/console-banner.txt"
 : >"$BANNER"
 
-# The console prints its banner (URL, fingerprint, API key, setup code) on
+# The console prints its banner (URL, TLS and API key fingerprints, setup code) on
 # standard output: show it and keep a copy to start the sensor with.
 "$BIN" console "$@" > >(tee "$BANNER") &
 CONSOLE_PID=$!
@@ -46,8 +46,10 @@ for _ in $(seq 1 600); do
 done
 grep -q "Start a sensor" "$BANNER" || die "the console did not start within 60 s"
 FINGERPRINT=$(awk '/TLS fingerprint:/ {print $3}' "$BANNER")
-API_KEY=$(awk '/Sensor API key:/ {print $4}' "$BANNER")
-[[ "$API_KEY" == vsk_* ]] || API_KEY=$("$BIN" console api-key show) || die "cannot read the sensor API key"
+# The banner shows the API key only on a terminal (it goes through tee here):
+# read it from the data dir's 0600 key file, as an operator would.
+API_KEY=$("$BIN" console api-key show) || die "cannot read the sensor API key"
+[ -t 1 ] && echo "console.sh: sensor API key: $API_KEY"
 
 # The sensor on this host reaches the console over loopback; it pins the
 # console's certificate by fingerprint, so the address it uses does not matter.

@@ -5,6 +5,9 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+/// Where the console keeps its state unless told otherwise.
+pub const DEFAULT_DATA_DIR: &str = "/var/lib/vedette";
+
 /// Everything the console needs to start.
 #[derive(Debug, Clone)]
 pub struct Config {

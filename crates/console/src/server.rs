@@ -34,6 +34,26 @@ pub struct Banner {
     pub api_key: Option<String>,
     /// The one-time setup code, while no admin exists.
     pub setup_code: Option<String>,
+    /// The data dir, when it is not the default: the shell commands the
+    /// banner prints must name it to reach this console's store.
+    pub data_dir: Option<String>,
+}
+
+impl Banner {
+    /// ` --data-dir DIR` (shell-quoted) when the data dir is not the default.
+    fn data_dir_flag(&self) -> String {
+        match &self.data_dir {
+            None => String::new(),
+            Some(dir)
+                if dir
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "/._-+:@".contains(c)) =>
+            {
+                format!(" --data-dir {dir}")
+            }
+            Some(dir) => format!(" --data-dir '{}'", dir.replace('\'', "'\\''")),
+        }
+    }
 }
 
 /// A short fingerprint of the sensor API key, safe to log: tells keys
@@ -71,7 +91,8 @@ impl Banner {
                 )?;
                 writeln!(
                     f,
-                    "      Show it with `vedette console api-key show` on this host."
+                    "      Show it with `vedette console api-key show{}` on this host.",
+                    self.data_dir_flag()
                 )?;
             }
             None => writeln!(
@@ -87,7 +108,8 @@ impl Banner {
             )?;
             writeln!(
                 f,
-                "      or run `vedette console admin create --username NAME` on this host."
+                "      or run `vedette console admin create{} --username NAME` on this host.",
+                self.data_dir_flag()
             )?;
         }
         let key = match &self.api_key {
@@ -353,6 +375,8 @@ pub async fn run(config: Config, on_ready: impl FnOnce(&Banner)) -> anyhow::Resu
             fingerprint: fingerprint.get(),
             api_key,
             setup_code,
+            data_dir: (config.data_dir != Path::new(crate::config::DEFAULT_DATA_DIR))
+                .then(|| config.data_dir.display().to_string()),
         });
         tracing::info!(addr = %bound, "console listening");
     }
@@ -419,6 +443,7 @@ mod tests {
             fingerprint: "SHA256:ab".into(),
             api_key: Some("vsk_secret_key_value".into()),
             setup_code: None,
+            data_dir: None,
         };
         for text in [banner.to_string(), banner.render(false)] {
             assert!(!text.contains("vsk_secret_key_value"), "{text}");
@@ -426,6 +451,35 @@ mod tests {
             assert!(text.contains("<API_KEY>"));
         }
         assert!(banner.render(true).contains("vsk_secret_key_value"));
+    }
+
+    #[test]
+    fn printed_commands_name_a_data_dir_that_is_not_the_default() {
+        let mut banner = Banner {
+            url: "https://console:8443".into(),
+            fingerprint: "SHA256:ab".into(),
+            api_key: Some("vsk_k".into()),
+            setup_code: Some("ABCD".into()),
+            data_dir: None,
+        };
+        let text = banner.render(false);
+        assert!(
+            text.contains("`vedette console admin create --username NAME`"),
+            "{text}"
+        );
+        assert!(text.contains("`vedette console api-key show`"), "{text}");
+        banner.data_dir = Some("/srv/vedette data".into());
+        let text = banner.render(false);
+        assert!(
+            text.contains(
+                "`vedette console admin create --data-dir '/srv/vedette data' --username NAME`"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("`vedette console api-key show --data-dir '/srv/vedette data'`"),
+            "{text}"
+        );
     }
 
     #[test]

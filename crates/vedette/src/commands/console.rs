@@ -33,7 +33,7 @@ struct StoreArgs {
     #[arg(
         long,
         global = true,
-        default_value = "/var/lib/vedette",
+        default_value = vedette_console::config::DEFAULT_DATA_DIR,
         env = "VEDETTE_DATA_DIR"
     )]
     data_dir: PathBuf,
