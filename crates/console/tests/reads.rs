@@ -94,8 +94,16 @@ async fn concurrent_identical_heavy_reads_build_the_view_once() {
         assert_eq!(*status, StatusCode::OK, "{body}");
         assert_eq!(body["nodes"].as_array().unwrap().len(), 600);
     }
-    assert_eq!(console.state.views.builds() - before, 1, "one build for 30 reads");
-    assert_eq!(console.state.views.serializations(), 1, "one body for 30 reads");
+    assert_eq!(
+        console.state.views.builds() - before,
+        1,
+        "one build for 30 reads"
+    );
+    assert_eq!(
+        console.state.views.serializations(),
+        1,
+        "one body for 30 reads"
+    );
     // The table pages from the same shared view: no further build.
     let (status, page, _) = console
         .call(
@@ -112,7 +120,12 @@ async fn concurrent_identical_heavy_reads_build_the_view_once() {
     // A new report is seen by the next read (the view is rebuilt once).
     sensor_with_processes(&console, "node-c", 5).await;
     let (status, graph, _) = console
-        .call(&reader, Method::GET, "/api/v1/topology?level=processes", None)
+        .call(
+            &reader,
+            Method::GET,
+            "/api/v1/topology?level=processes",
+            None,
+        )
         .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(graph["nodes"].as_array().unwrap().len(), 605);
@@ -130,14 +143,24 @@ async fn reads_over_the_build_slots_get_429_with_retry_after() {
     // Every build slot is taken (as by a long build).
     let held = console.state.views.build_slot().await.unwrap();
     let (status, body, headers) = console
-        .call(&admin, Method::GET, "/api/v1/topology?level=processes", None)
+        .call(
+            &admin,
+            Method::GET,
+            "/api/v1/topology?level=processes",
+            None,
+        )
         .await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
     assert!(headers.get(header::RETRY_AFTER).is_some());
     assert!(body["detail"].as_str().unwrap().contains("busy"), "{body}");
     drop(held);
     let (status, _, _) = console
-        .call(&admin, Method::GET, "/api/v1/topology?level=processes", None)
+        .call(
+            &admin,
+            Method::GET,
+            "/api/v1/topology?level=processes",
+            None,
+        )
         .await;
     assert_eq!(status, StatusCode::OK);
 }
@@ -159,7 +182,11 @@ async fn a_read_only_user_over_the_rate_limit_gets_429() {
         .call(&reader, Method::GET, "/api/v1/topology", None)
         .await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
-    let wait: u64 = headers[header::RETRY_AFTER].to_str().unwrap().parse().unwrap();
+    let wait: u64 = headers[header::RETRY_AFTER]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!((1..=60).contains(&wait));
     // Limits are per user.
     let (status, _, _) = console
@@ -187,7 +214,11 @@ async fn unfiltered_views_over_the_node_budget_are_refused_filtered_ones_work() 
         assert!(detail.contains("host="), "{detail}");
         assert!(detail.contains("/api/v1/topology/nodes"), "{detail}");
     }
-    assert_eq!(console.state.views.builds(), builds, "refused before building");
+    assert_eq!(
+        console.state.views.builds(),
+        builds,
+        "refused before building"
+    );
     // Per host, by name or by sensor id, the view is within the budget.
     for path in [
         "/api/v1/topology?level=processes&host=node-a".to_string(),
@@ -221,7 +252,12 @@ async fn unfiltered_views_over_the_node_budget_are_refused_filtered_ones_work() 
         .await;
     assert_eq!(status, StatusCode::OK);
     let (status, found, _) = console
-        .call(&reader, Method::GET, "/api/v1/topology/search?q=worker-7", None)
+        .call(
+            &reader,
+            Method::GET,
+            "/api/v1/topology/search?q=worker-7",
+            None,
+        )
         .await;
     assert_eq!(status, StatusCode::OK, "{found}");
     assert!(
@@ -287,7 +323,10 @@ async fn assert_open(body: &mut Body) {
         }
     })
     .await;
-    assert!(still.is_err(), "the stream ended while its caller was valid");
+    assert!(
+        still.is_err(),
+        "the stream ended while its caller was valid"
+    );
 }
 
 #[tokio::test]

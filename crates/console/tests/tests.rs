@@ -18,9 +18,9 @@ mod authz_matrix;
 mod bad_input;
 /// Repeated failed sign-ins are throttled, locked out and audited.
 mod brute_force;
-/// The same behaviour suite on SQLite and on PostgreSQL.
-mod store_backends;
 /// Bounded topology reads and live streams that end on revocation (issue 12).
 mod reads;
+/// The same behaviour suite on SQLite and on PostgreSQL.
+mod store_backends;
 /// Sensor reports, deltas, protocol robustness and the topology graph.
 mod topology;

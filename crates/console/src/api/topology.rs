@@ -442,7 +442,9 @@ const SEARCH_LIMIT: usize = 200;
 fn still_allowed(principal: &Principal, user: &CurrentUser) -> Result<(), &'static str> {
     match principal {
         Principal::User(now) if now.id == user.id && now.role == user.role => Ok(()),
-        Principal::User(now) if now.id == user.id => Err("your role changed; open the stream again"),
+        Principal::User(now) if now.id == user.id => {
+            Err("your role changed; open the stream again")
+        }
         _ => Err("your session ended or your token was revoked; sign in again"),
     }
 }

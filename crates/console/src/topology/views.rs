@@ -198,8 +198,8 @@ pub struct Views {
 impl Views {
     /// Views with the limits of `config`.
     pub fn new(config: &Config) -> Views {
-        let per_minute = NonZeroU32::new(config.topology_reads_per_minute.max(1))
-            .unwrap_or(NonZeroU32::MIN);
+        let per_minute =
+            NonZeroU32::new(config.topology_reads_per_minute.max(1)).unwrap_or(NonZeroU32::MIN);
         Views {
             slots: Mutex::default(),
             builds: Arc::new(Semaphore::new(config.topology_concurrent_builds.max(1))),

@@ -227,7 +227,9 @@ fn config(store: &StoreArgs, serve: &ServeArgs) -> anyhow::Result<Config> {
     config.topology_build_wait = serve.topology_build_wait;
     config.topology_reads_per_minute = serve.topology_reads_per_minute;
     config.topology_streams_per_user = usize::try_from(serve.topology_streams_per_user)?;
-    config.topology_stream_recheck = serve.topology_stream_recheck.max(Duration::from_millis(100));
+    config.topology_stream_recheck = serve
+        .topology_stream_recheck
+        .max(Duration::from_millis(100));
     Ok(config)
 }
 
