@@ -13,6 +13,8 @@
 #   FUZZ_TARGET_DIR  cargo target dir (default: fuzz/target)
 #   FUZZ_RSS_MB      memory limit per run in MB (default 2048: more is a finding)
 #   FUZZ_TIMEOUT     seconds one input may take (default 10: more is a finding)
+#   FUZZ_NO_MALWARE  set to 1 to leave out the malware targets (yara-x and
+#                    wasmtime make most of the first build's time)
 # Seeds (committed) are in fuzz/seeds/<target>; what libFuzzer adds goes to
 # fuzz/corpus/<target> and crashes to fuzz/artifacts/<target> (both ignored
 # by git). Reproduce a crash: cargo +nightly fuzz run -s none TARGET FILE
@@ -25,6 +27,9 @@ fuzz="$root/fuzz"
 target_dir=${FUZZ_TARGET_DIR:-$fuzz/target}
 rss_mb=${FUZZ_RSS_MB:-2048}
 timeout=${FUZZ_TIMEOUT:-10}
+features=()
+malware_targets='^(yara_rules|malware_archive)$'
+[ "${FUZZ_NO_MALWARE:-0}" = 1 ] && features=(--no-default-features)
 
 log() { echo "fuzz.sh: $*" >&2; }
 
@@ -44,6 +49,9 @@ if (($# > 0)); then
 else
   mapfile -t targets < <(cargo +nightly fuzz list)
 fi
+if ((${#features[@]})); then
+  mapfile -t targets < <(printf '%s\n' "${targets[@]}" | grep -Ev "$malware_targets")
+fi
 
 # Largest input per target: archives and images need room, text formats less.
 max_len() {
@@ -55,7 +63,7 @@ max_len() {
 }
 
 log "building ${#targets[@]} targets (target dir $target_dir)"
-cargo +nightly fuzz build -s none --codegen-units 16 --target-dir "$target_dir" >&2 || {
+cargo +nightly fuzz build -s none --codegen-units 16 "${features[@]}" --target-dir "$target_dir" >&2 || {
   log "the fuzz targets do not build"
   exit 1
 }
@@ -70,7 +78,7 @@ for target in "${targets[@]}"; do
   output="$fuzz/artifacts/$target.log"
   log "running $target for ${seconds}s"
   set +e
-  cargo +nightly fuzz run -s none --codegen-units 16 --target-dir "$target_dir" "$target" \
+  cargo +nightly fuzz run -s none --codegen-units 16 "${features[@]}" --target-dir "$target_dir" "$target" \
     "$corpus" "$fuzz/seeds/$target" -- \
     -max_total_time="$seconds" -rss_limit_mb="$rss_mb" \
     -timeout="$timeout" -max_len="$(max_len "$target")" \
