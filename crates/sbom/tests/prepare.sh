@@ -61,6 +61,7 @@ command -v gem >/dev/null || apt_missing+=(ruby)
 if ((${#apt_missing[@]})); then
     echo "prepare.sh: apt-get install ${apt_missing[*]}"
     export DEBIAN_FRONTEND=noninteractive
+    quietly apt-get update -qq
     quietly apt-get install -y -qq "${apt_missing[@]}"
 fi
 
