@@ -51,6 +51,10 @@ step "throwaway clone of $(git rev-parse --short HEAD) in $WORK/vedette"
 [ -z "$(git status --porcelain --untracked-files=no)" ] ||
   echo "fresh-check.sh: note: uncommitted changes are not part of the check"
 git clone --quiet --no-hardlinks "$REPO" "$WORK/vedette"
+# The shared test data (real advisory feeds) lives beside the repository, in
+# ../shared/testdata, outside git: the clone gets the same neighbour.
+[ -d "$REPO/../shared/testdata" ] || die "$REPO/../shared/testdata (the shared test data) is missing"
+ln -s "$(cd "$REPO/../shared" && pwd)" "$WORK/shared"
 if ((FRESH_BUILD)); then
   export CARGO_TARGET_DIR="$WORK/target"
 else
