@@ -13,6 +13,7 @@ use vedette_console::Config;
 use vedette_console::state::AppState;
 use vedette_console::store::Store;
 use vedette_console::tls::CurrentFingerprint;
+use vedette_testkit::postgres::TestDatabase;
 
 /// Which database a test console uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,36 +29,17 @@ pub struct TestConsole {
     pub setup_code: String,
     pub api_key: String,
     _dir: tempfile::TempDir,
+    /// The PostgreSQL database, dropped with the console.
+    _database: Option<TestDatabase>,
 }
 
 /// A strong password that passes the policy.
 pub const PASSWORD: &str = "Amber-Falcon-Lantern-42";
 
-/// The PostgreSQL server URL the tests use; fails loudly when unset.
-pub fn postgres_base_url() -> String {
-    std::env::var("VEDETTE_TEST_POSTGRES_URL").unwrap_or_else(|_| {
-        panic!(
-            "VEDETTE_TEST_POSTGRES_URL is not set: start PostgreSQL with `scripts/postgres.sh` and export the URL it prints \
-             (the README's test command does both)"
-        )
-    })
-}
-
-/// Creates an empty database on the test server and returns its URL.
-pub async fn fresh_postgres_database() -> String {
-    use sqlx::Connection;
-    sqlx::any::install_default_drivers();
-    let base = postgres_base_url();
-    let name = format!("vedette_test_{}", uuid::Uuid::new_v4().simple());
-    let mut conn = sqlx::AnyConnection::connect(&base)
-        .await
-        .expect("connect to the test PostgreSQL server");
-    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-        .execute(&mut conn)
-        .await
-        .expect("create a test database");
-    let (prefix, _) = base.rsplit_once('/').expect("database URL has a path");
-    format!("{prefix}/{name}")
+/// Creates an empty database on the test server (`VEDETTE_TEST_POSTGRES_URL`;
+/// fails loudly when unset); it is dropped when the returned guard is.
+pub async fn fresh_postgres_database() -> TestDatabase {
+    TestDatabase::create().await
 }
 
 impl TestConsole {
@@ -69,8 +51,12 @@ impl TestConsole {
         let dir = tempfile::tempdir().expect("temp dir");
         let mut config = Config::with_defaults(dir.path().to_path_buf());
         config.auth_attempts_per_minute = 100_000;
-        if db == Db::Postgres {
-            config.database_url = Some(fresh_postgres_database().await);
+        let database = match db {
+            Db::Postgres => Some(fresh_postgres_database().await),
+            Db::Sqlite => None,
+        };
+        if let Some(database) = &database {
+            config.database_url = Some(database.url().to_string());
         }
         tweak(&mut config);
         let store = Store::open(&config.effective_database_url())
@@ -103,6 +89,7 @@ impl TestConsole {
             setup_code,
             api_key,
             _dir: dir,
+            _database: database,
         }
     }
 

@@ -403,7 +403,8 @@ async fn behaviour_on_postgres() {
 
 #[tokio::test]
 async fn concurrent_migrations_on_postgres_do_not_race() {
-    let url = crate::harness::fresh_postgres_database().await;
+    let database = crate::harness::fresh_postgres_database().await;
+    let url = database.url().to_string();
     let mut opening = tokio::task::JoinSet::new();
     for _ in 0..4 {
         let url = url.clone();

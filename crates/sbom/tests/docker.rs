@@ -7,21 +7,9 @@ use std::path::Path;
 use std::process::Command;
 
 use vedette_sbom::source::{ImageSource, Source};
+use vedette_testkit::docker::{TempImage, require_docker};
 
 use crate::util::{TestResult, fixture, run};
-
-/// Fails clearly when the Docker daemon is not reachable.
-fn require_docker() {
-    let ok = Command::new("docker")
-        .arg("info")
-        .output()
-        .map(|o| o.status.success())
-        .unwrap_or(false);
-    assert!(
-        ok,
-        "the Docker daemon is not reachable: run crates/sbom/tests/prepare.sh (installs docker.io and starts dockerd)"
-    );
-}
 
 /// A root filesystem tarball from real files of this machine.
 fn rootfs(path: &Path) -> TestResult {
@@ -52,8 +40,13 @@ fn docker_import_build_and_save() -> TestResult {
     let dir = tempfile::tempdir()?;
     let d = dir.path();
     rootfs(&d.join("rootfs.tar"))?;
-    let tag = format!("vedette-sbom-test:{}", std::process::id());
-    let base = format!("{tag}-base");
+    // Removed when the test ends, passed or failed.
+    let images = [
+        TempImage::new("sbom"),
+        TempImage::new("sbom-base"),
+        TempImage::new("sbom-stream"),
+    ];
+    let [tag, base, base_again] = images.each_ref().map(|i| i.tag().to_string());
     run(
         "docker",
         &["import", &d.join("rootfs.tar").display().to_string(), &base],
@@ -83,9 +76,6 @@ fn docker_import_build_and_save() -> TestResult {
             None,
         )
     });
-    let _ = Command::new("docker")
-        .args(["rmi", "-f", &tag, &base])
-        .output();
     assert!(
         saved.is_some(),
         "docker build failed: {}",
@@ -110,7 +100,6 @@ fn docker_import_build_and_save() -> TestResult {
     assert!(sbom.diagnostics.is_empty(), "{:?}", sbom.diagnostics);
 
     // Streamed straight from the Docker Engine: `docker save` to a pipe.
-    let base_again = format!("{tag}-stream");
     run(
         "docker",
         &[
@@ -127,9 +116,6 @@ fn docker_import_build_and_save() -> TestResult {
     let mut stdout = child.stdout.take().ok_or("no stdout")?;
     let streamed = vedette_sbom::catalog_image_stream(&mut stdout, &base_again, Default::default());
     let status = child.wait()?;
-    let _ = Command::new("docker")
-        .args(["rmi", "-f", &base_again])
-        .output();
     assert!(status.success());
     let streamed = streamed?;
     let names: Vec<&str> = streamed.packages.iter().map(|p| p.name.as_str()).collect();

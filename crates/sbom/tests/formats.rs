@@ -35,7 +35,7 @@ fn sample_sbom() -> Result<(tempfile::TempDir, vedette_sbom::Sbom), Box<dyn std:
 /// Runs validate.py; its output lists the violations.
 fn validate(kind: &str, path: &Path) {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/validate.py");
-    let out = std::process::Command::new("python3")
+    let out = std::process::Command::new(vedette_testkit::python())
         .arg(&script)
         .arg(kind)
         .arg(path)
@@ -114,7 +114,7 @@ fn the_validator_rejects_a_broken_document() -> TestResult {
         r#"{"bomFormat":"CycloneDX","specVersion":"1.6","components":[{"name":"x"}]}"#,
     )?;
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/validate.py");
-    let out = std::process::Command::new("python3")
+    let out = std::process::Command::new(vedette_testkit::python())
         .arg(&script)
         .arg("cyclonedx")
         .arg(&path)
@@ -161,7 +161,7 @@ fn reads_cyclonedx_py_and_lib4sbom_documents() -> TestResult {
     // CycloneDX written by cyclonedx-py, SPDX converted from it by lib4sbom
     // (prepare.sh), both describing the pip-installed fixture.
     let listed = crate::util::run(
-        "python3",
+        &vedette_testkit::python().display().to_string(),
         &[
             "-m",
             "pip",

@@ -32,7 +32,7 @@ fn scan(
 fn python_packages_installed_by_pip() -> TestResult {
     let dir = fixture("python");
     let listed = run(
-        "python3",
+        &vedette_testkit::python().display().to_string(),
         &[
             "-m",
             "pip",

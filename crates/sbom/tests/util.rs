@@ -9,11 +9,13 @@ use vedette_sbom::source::FileInput;
 
 pub type TestResult = Result<(), Box<dyn std::error::Error>>;
 
-/// Where `prepare.sh` put the installed fixtures.
+/// Where `prepare.sh` put the installed fixtures: `VEDETTE_SBOM_FIXTURES`,
+/// else `sbom-fixtures` in the test cache (`VEDETTE_TEST_CACHE`, else
+/// /var/cache/vedette).
 pub fn fixtures() -> PathBuf {
     std::env::var_os("VEDETTE_SBOM_FIXTURES")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/var/cache/vedette/sbom-fixtures"))
+        .unwrap_or_else(|| vedette_testkit::cache_dir().join("sbom-fixtures"))
 }
 
 /// A fixture path that must exist, or a clear failure.

@@ -12,24 +12,12 @@ use vedette_sbom::source::{DirSource, ImageLimits, ImageSource, Source};
 use vedette_secrets::{
     ArchiveLimits, FileErrorKind, Finding, Ruleset, ScanOptions, ScanReport, Scanner, SkipReason,
 };
+use vedette_testkit::docker::{Container, TempImage, require_docker};
 
 use crate::util::Rng;
 
 fn scanner(options: ScanOptions) -> Scanner {
     Scanner::new(Ruleset::builtin().expect("rules"), options).expect("scanner")
-}
-
-/// Fails clearly when the Docker daemon is not reachable.
-fn require_docker() {
-    let ok = Command::new("docker")
-        .arg("info")
-        .output()
-        .map(|o| o.status.success())
-        .unwrap_or(false);
-    assert!(
-        ok,
-        "the Docker daemon is not reachable: run crates/secrets/tests/prepare.sh (starts dockerd)"
-    );
 }
 
 /// Runs a command that must succeed.
@@ -64,17 +52,6 @@ fn rootfs_tar(files: &[(&str, &[u8])], busybox: bool) -> Vec<u8> {
             .expect("busybox: run crates/secrets/tests/prepare.sh");
     }
     b.into_inner().expect("tar")
-}
-
-/// Removes test images even when an assertion fails.
-struct Images(Vec<String>);
-
-impl Drop for Images {
-    fn drop(&mut self) {
-        let mut args = vec!["rmi".to_string(), "-f".to_string()];
-        args.extend(self.0.iter().cloned());
-        let _ = Command::new("docker").args(&args).output();
-    }
 }
 
 /// Findings as comparable text: file, layer, visibility, rule, line, hash.
@@ -146,9 +123,9 @@ fn docker_image_every_layer_archive_oci_layout_and_stream() {
         ),
     )
     .expect("rootfs");
-    let tag = format!("vedette-secrets-test:{}", std::process::id());
-    let base = format!("{tag}-base");
-    let _cleanup = Images(vec![tag.clone(), base.clone()]);
+    // Removed when the test ends, passed or failed.
+    let images = [TempImage::new("secrets"), TempImage::new("secrets-base")];
+    let [tag, base] = images.each_ref().map(|i| i.tag().to_string());
     run(
         &[
             "docker",
@@ -258,8 +235,10 @@ fn running_container_root_through_proc() {
         rootfs_tar(&[("srv/app/.env", env.as_bytes())], true),
     )
     .expect("rootfs");
-    let tag = format!("vedette-secrets-root:{}", std::process::id());
-    let _cleanup = Images(vec![tag.clone()]);
+    // Removed when the test ends, passed or failed.
+    let image = TempImage::new("secrets-root");
+    let container = Container::new("secrets-root");
+    let tag = image.tag().to_string();
     run(
         &[
             "docker",
@@ -274,7 +253,8 @@ fn running_container_root_through_proc() {
             "docker",
             "run",
             "-d",
-            "--rm",
+            "--name",
+            container.name(),
             "--network",
             "none",
             &tag,
@@ -288,7 +268,6 @@ fn running_container_root_through_proc() {
     let root = format!("/proc/{pid}/root");
     let source = DirSource::open(&root).expect("open the container root");
     let report = scanner(ScanOptions::default()).scan_source(&source, &|_| {});
-    let _ = Command::new("docker").args(["rm", "-f", &id]).output();
     let found = find(&report, "/srv/app/.env");
     assert_eq!(found.len(), 1, "{:?}", summary(&report));
     assert_eq!(found[0].rule_id, "github-pat-classic");

@@ -15,8 +15,8 @@ use std::process::{Command, Output};
 use serde_json::Value;
 
 use crate::db::{advisories, build, feeds, keygen};
-use crate::docker::{docker, ensure_docker_and_image};
 use crate::process::BIN;
+use vedette_testkit::docker::{TempImage, busybox, docker};
 
 fn s(p: &Path) -> &str {
     p.to_str().expect("utf-8 path")
@@ -220,8 +220,8 @@ fn tree(root: &Path) {
     jar(&root.join("opt/new/lib/log4j-core-2.17.1.jar"), "2.17.1");
 }
 
-/// Validates a document with the schema validators (Python `jsonschema`,
-/// installed by crates/sbom/tests/prepare.sh).
+/// Validates a document with the schema validators (Python `jsonschema` in
+/// the test venv that crates/sbom/tests/prepare.sh makes).
 fn validate(kind: &str, path: &Path) {
     let (script, args) = match kind {
         "sarif" => (
@@ -233,11 +233,11 @@ fn validate(kind: &str, path: &Path) {
             vec![kind.to_string(), s(path).to_string()],
         ),
     };
-    let out = Command::new("python3")
+    let out = Command::new(vedette_testkit::python())
         .arg(&script)
         .args(&args)
         .output()
-        .expect("python3");
+        .expect("python3 of the test venv");
     assert!(
         out.status.success(),
         "{kind} document {} does not validate:\n{}{}",
@@ -600,7 +600,7 @@ fn a_missing_db_says_what_to_run_and_an_old_one_warns() {
 
 #[test]
 fn images_from_the_docker_engine_and_from_a_docker_save_archive() {
-    ensure_docker_and_image();
+    let busybox = busybox();
     let dir = tempfile::tempdir().unwrap();
     let db = Db::build(dir.path());
     let root = dir.path().join("root");
@@ -613,7 +613,9 @@ fn images_from_the_docker_engine_and_from_a_docker_save_archive() {
             .unwrap()
             .success()
     );
-    let image = "vedette-scan-test:fixtures";
+    // Removed when the test ends, passed or failed.
+    let temp = TempImage::new("scan");
+    let image = temp.tag();
     docker(&["import", s(&rootfs), image]);
     // Streamed from the Engine over its socket.
     let out = scan(&db, "image", image, &["--format", "json"], 0);
@@ -640,22 +642,16 @@ fn images_from_the_docker_engine_and_from_a_docker_save_archive() {
         String::from_utf8_lossy(&out.stderr)
     );
     validate("cyclonedx", &doc);
-    let out = scan(&db, "image", "vedette-scan-test:does-not-exist", &[], 1);
+    let missing = TempImage::new("scan-missing");
+    let out = scan(&db, "image", missing.tag(), &[], 1);
     assert!(
         String::from_utf8_lossy(&out.stderr).contains("is not in the Docker Engine"),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
     // The busybox image of the sensor tests has no package database: no findings.
-    let report = json(&scan(
-        &db,
-        "image",
-        "vedette-sensor-test:busybox",
-        &["-f", "json"],
-        0,
-    ));
+    let report = json(&scan(&db, "image", &busybox, &["-f", "json"], 0));
     assert_eq!(report["summary"]["total"], 0);
-    let _ = Command::new("docker").args(["rmi", "-f", image]).output();
 }
 
 /// A GitHub classic token with a valid CRC32 checksum (format only; not a
@@ -874,21 +870,9 @@ fn malware_eicar_in_a_file_and_in_a_zip() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("broken.yar"));
 }
 
-/// Removes test images when the test ends, passed or not.
-struct RemoveImages(Vec<String>);
-
-impl Drop for RemoveImages {
-    fn drop(&mut self) {
-        let _ = Command::new("docker")
-            .args(["rmi", "-f"])
-            .args(&self.0)
-            .output();
-    }
-}
-
 #[test]
 fn secrets_and_malware_in_every_layer_of_an_image() {
-    ensure_docker_and_image();
+    let busybox = busybox();
     let dir = tempfile::tempdir().unwrap();
     let token = github_token();
     let eicar = [
@@ -907,13 +891,13 @@ fn secrets_and_malware_in_every_layer_of_an_image() {
     write(
         &ctx.join("Dockerfile"),
         format!(
-            "FROM {}\nCOPY app/ /app/\nRUN [\"/bin/busybox\", \"rm\", \"/app/token.env\"]\n",
-            crate::docker::IMAGE
+            "FROM {busybox}\nCOPY app/ /app/\nRUN [\"/bin/busybox\", \"rm\", \"/app/token.env\"]\n"
         )
         .as_bytes(),
     );
-    let image = format!("vedette-scan-layers-test:{}", std::process::id());
-    let _cleanup = RemoveImages(vec![image.clone()]);
+    // Removed when the test ends, passed or failed.
+    let temp = TempImage::new("scan-layers");
+    let image = temp.tag().to_string();
     docker(&["build", "--network", "none", "-q", "-t", &image, s(&ctx)]);
     let never_in = |out: &Output| {
         for stream in [&out.stdout, &out.stderr] {

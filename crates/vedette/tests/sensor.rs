@@ -6,7 +6,8 @@
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use crate::docker::{Containers, IMAGE, docker, ensure_docker_and_image};
+use vedette_testkit::docker::{Container, busybox, docker};
+
 use crate::process::{BIN, Console};
 use crate::sensor_process::{SensorProcess, sensors};
 
@@ -221,21 +222,20 @@ fn the_console_must_be_trusted_and_reached_over_https() {
 
 #[tokio::test]
 async fn a_privileged_sensor_container_sees_its_host_and_its_containers() {
-    ensure_docker_and_image();
+    let image = busybox();
     let dir = tempfile::tempdir().unwrap();
     let console = Console::start(&dir.path().join("data"), &[]);
     let token = console.admin_token().await;
     let key = console.api_key.clone().expect("API key in the banner");
-    let suffix = std::process::id();
-    let server = format!("vedette-cli-test-server-{suffix}");
-    let sensor_name = format!("vedette-cli-test-sensor-{suffix}");
-    let _cleanup = Containers(vec![server.clone(), sensor_name.clone()]);
+    // Removed when the test ends, passed or failed.
+    let containers = [Container::new("cli-server"), Container::new("cli-sensor")];
+    let [server, sensor_name] = containers.each_ref().map(|c| c.name().to_string());
     docker(&[
         "run",
         "-d",
         "--name",
         &server,
-        IMAGE,
+        &image,
         "/bin/httpd",
         "-f",
         "-p",
@@ -270,7 +270,7 @@ async fn a_privileged_sensor_container_sees_its_host_and_its_containers() {
         &volume("/lib64", "/lib64"),
         "-v",
         &format!("{}:/state", state.display()),
-        IMAGE,
+        &image,
         "/vedette",
         "sensor",
         "--console-url",
@@ -337,16 +337,14 @@ async fn a_privileged_sensor_container_sees_its_host_and_its_containers() {
 
 #[tokio::test]
 async fn a_sensor_without_host_access_reports_only_its_container_and_says_so() {
-    ensure_docker_and_image();
+    let image = busybox();
     let dir = tempfile::tempdir().unwrap();
     let console = Console::start(&dir.path().join("data"), &[]);
     let token = console.admin_token().await;
     let key = console.api_key.clone().expect("API key in the banner");
-    let suffix = std::process::id();
-    let other = format!("vedette-cli-test-other-{suffix}");
-    let sensor_name = format!("vedette-cli-test-alone-{suffix}");
-    let _cleanup = Containers(vec![other.clone(), sensor_name.clone()]);
-    docker(&["run", "-d", "--name", &other, IMAGE, "/bin/sleep", "600"]);
+    let containers = [Container::new("cli-other"), Container::new("cli-alone")];
+    let [other, sensor_name] = containers.each_ref().map(|c| c.name().to_string());
+    docker(&["run", "-d", "--name", &other, &image, "/bin/sleep", "600"]);
     // Fargate-style: its own pid namespace, no host root, no Docker socket
     // (the host network only so that it reaches the console on loopback).
     let volume = |from: &str, to: &str| format!("{from}:{to}:ro");
@@ -362,7 +360,7 @@ async fn a_sensor_without_host_access_reports_only_its_container_and_says_so() {
         &volume("/lib", "/lib"),
         "-v",
         &volume("/lib64", "/lib64"),
-        IMAGE,
+        &image,
         "/vedette",
         "sensor",
         "--console-url",

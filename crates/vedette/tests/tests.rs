@@ -1,11 +1,10 @@
 //! End-to-end tests of the `vedette` binary as a user runs it: real
-//! processes, real HTTPS, real signals.
+//! processes, real HTTPS, real signals. Docker images, containers and
+//! other fixtures come from `vedette-testkit`.
 
 // Test code fails by panicking; unwrap is the plainest way to say so.
 #![allow(clippy::unwrap_used)]
 
-/// The real Docker Engine: the test image, containers cleaned up on drop.
-mod docker;
 /// Starting and stopping console processes.
 mod process;
 /// Starting sensor processes; the sensors API.

@@ -13,8 +13,9 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
+use vedette_testkit::docker::{Container, busybox, docker, inspect};
+use vedette_testkit::unique_name;
 
-use crate::docker::{Containers, IMAGE, docker, ensure_docker_and_image, inspect, unique_prefix};
 use crate::process::{BIN, Console};
 use crate::sensor_process::{SensorProcess, sensors};
 
@@ -89,11 +90,12 @@ struct Workload {
 /// The containers of one test run, removed on drop.
 struct Run {
     prefix: String,
+    image: String,
     server: Workload,
     client: Workload,
     idle: Workload,
     decoy: Workload,
-    _cleanup: Containers,
+    _cleanup: Vec<Container>,
 }
 
 impl Run {
@@ -103,7 +105,7 @@ impl Run {
 }
 
 /// Starts a container labelled with this run's prefix and its role.
-fn run_container(prefix: &str, role: &'static str, command: &[&str]) -> Workload {
+fn run_container(prefix: &str, image: &str, role: &'static str, command: &[&str]) -> Workload {
     let name = format!("{prefix}{role}");
     let label = format!("vedette.e2e={prefix}");
     let role_label = format!("role={role}");
@@ -116,7 +118,7 @@ fn run_container(prefix: &str, role: &'static str, command: &[&str]) -> Workload
         &label,
         "--label",
         &role_label,
-        IMAGE,
+        image,
     ];
     args.extend_from_slice(command);
     let id = docker(&args);
@@ -133,16 +135,15 @@ fn run_container(prefix: &str, role: &'static str, command: &[&str]) -> Workload
 /// server's bridge address), idle (`sleep`), decoy (another listener on
 /// the same port in its own network namespace).
 fn start_containers() -> Run {
-    ensure_docker_and_image();
-    let prefix = unique_prefix("e2e");
-    let cleanup = Containers(
-        ["server", "client", "idle", "decoy"]
-            .iter()
-            .map(|role| format!("{prefix}{role}"))
-            .collect(),
-    );
+    let image = busybox();
+    let prefix = format!("{}-", unique_name("e2e"));
+    let cleanup = ["server", "client", "idle", "decoy"]
+        .iter()
+        .map(|role| Container::named(format!("{prefix}{role}")))
+        .collect();
     let server = run_container(
         &prefix,
+        &image,
         "server",
         &[
             "/bin/busybox",
@@ -155,14 +156,19 @@ fn start_containers() -> Run {
             "cat",
         ],
     );
-    let decoy = run_container(&prefix, "decoy", &["/bin/httpd", "-f", "-p", "8080"]);
-    let idle = run_container(&prefix, "idle", &["/bin/sleep", "100000"]);
+    let decoy = run_container(
+        &prefix,
+        &image,
+        "decoy",
+        &["/bin/httpd", "-f", "-p", "8080"],
+    );
+    let idle = run_container(&prefix, &image, "idle", &["/bin/sleep", "100000"]);
     // Reconnects if the server was not listening yet.
     let loop_script = format!(
         "while true; do /bin/sleep 100000 | /bin/busybox nc {} 8080; /bin/sleep 1; done",
         server.ip
     );
-    let client = run_container(&prefix, "client", &["/bin/sh", "-c", &loop_script]);
+    let client = run_container(&prefix, &image, "client", &["/bin/sh", "-c", &loop_script]);
     for workload in [&server, &client, &idle, &decoy] {
         assert!(
             !workload.ip.is_empty(),
@@ -172,6 +178,7 @@ fn start_containers() -> Run {
     }
     Run {
         prefix,
+        image,
         server,
         client,
         idle,
@@ -190,7 +197,7 @@ enum Sensor {
     },
     Container {
         name: String,
-        _cleanup: Containers,
+        _cleanup: Container,
     },
 }
 
@@ -210,8 +217,9 @@ impl Sensor {
     /// pid and network namespaces, the Docker socket; the binary and its
     /// libraries mounted in (the test image has no libc).
     fn container(console: &Console, key: &str, dir: &std::path::Path) -> Sensor {
-        let name = format!("{}sensor", unique_prefix("e2e"));
-        let cleanup = Containers(vec![name.clone()]);
+        let image = busybox();
+        let cleanup = Container::new("e2e-sensor");
+        let name = cleanup.name().to_string();
         let state = dir.join("state");
         std::fs::create_dir_all(&state).unwrap();
         let volume = |from: &str, to: &str| format!("{from}:{to}:ro");
@@ -240,7 +248,7 @@ impl Sensor {
             &volume("/lib64", "/lib64"),
             "-v",
             &format!("{}:/state", state.display()),
-            IMAGE,
+            &image,
             "/vedette",
             "sensor",
             "--console-url",
@@ -368,7 +376,7 @@ async fn assert_containers(
                     ("sensor", node["sensor_id"] == sensor_id),
                     ("host", node["host"] == hostname),
                     ("name", attributes["name"] == workload.name.as_str()),
-                    ("image", attributes["image"] == IMAGE),
+                    ("image", attributes["image"] == run.image.as_str()),
                     (
                         "image id",
                         attributes["image_id"]
@@ -766,36 +774,30 @@ async fn a_host_observing_sensor_container_maps_containers_processes_and_connect
     the_map_follows_the_host(true).await;
 }
 
-/// A free loopback port (bound and released: the console takes it next).
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 #[tokio::test]
 async fn a_console_restart_loses_no_sensor_and_the_map_is_back_within_an_interval() {
-    ensure_docker_and_image();
+    let image = busybox();
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    let listen = format!("127.0.0.1:{}", free_port());
-    let console = Console::start_on(&data, &listen, &[]);
+    // Port 0 the first time; the restart reuses the port the OS gave.
+    let console = Console::start(&data, &[]);
+    let listen = console
+        .url
+        .strip_prefix("https://")
+        .expect("https URL")
+        .trim_end_matches('/')
+        .to_string();
     let token = console.admin_token().await;
     let key = console.api_key.clone().expect("API key in the banner");
     let mut sensor = Sensor::process(&console, &key, dir.path());
     let (sensor_id, _) = wait_online(&console, &token, &sensor).await;
-    let prefix = unique_prefix("e2e");
-    let before = format!("{prefix}before");
-    let during = format!("{prefix}during");
-    let _cleanup = Containers(vec![before.clone(), during.clone()]);
+    let (before, during) = (Container::new("e2e-before"), Container::new("e2e-during"));
     let before_id = docker(&[
         "run",
         "-d",
         "--name",
-        &before,
-        IMAGE,
+        before.name(),
+        &image,
         "/bin/sleep",
         "100000",
     ]);
@@ -828,8 +830,8 @@ async fn a_console_restart_loses_no_sensor_and_the_map_is_back_within_an_interva
         "run",
         "-d",
         "--name",
-        &during,
-        IMAGE,
+        during.name(),
+        &image,
         "/bin/sleep",
         "100000",
     ]);
