@@ -5,7 +5,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use vedette_vulndb::osv::{CompiledAffected, Format, parse_record};
+use vedette_vulndb::osv::load::Format;
+use vedette_vulndb::osv::{CompiledAffected, parse_record};
 
 const VERSIONS: [&str; 6] = [
     "0",
