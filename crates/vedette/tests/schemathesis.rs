@@ -37,7 +37,7 @@ async fn openapi_operations_answer_no_5xx_and_only_problem_documents() {
     let output = Command::new(&bin)
         .arg("run")
         .arg(format!("{}/api/v1/openapi.json", console.url))
-        .args(["--url", &format!("{}", console.url)])
+        .args(["--url", &console.url.to_string()])
         .args(["--header", &format!("Authorization: Bearer {token}")])
         // The console's certificate is self-signed; the client is on loopback.
         .args(["--tls-verify", "false"])

@@ -19,6 +19,9 @@ pub enum LogFormat {
 }
 
 /// Every subcommand.
+// Parsed once at start and matched once: the size of the largest variant
+// (the console's many settings) costs nothing worth a box.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the Management Console (web UI, REST API and sensor endpoints on one HTTPS port),
