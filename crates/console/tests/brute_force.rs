@@ -476,3 +476,41 @@ async fn one_source_is_throttled_others_are_not() {
         .await;
     assert_eq!(throttled["total"], 1, "{throttled}");
 }
+
+/// Token renewals and reports have budgets of their own per address: a sensor
+/// over one is told to retry (429 + `Retry-After`) and nothing changes; the
+/// other budgets are untouched.
+#[tokio::test]
+async fn renewals_and_reports_have_their_own_budgets() {
+    use crate::topology::{register, report, send};
+    let console = TestConsole::start_with(Db::Sqlite, |c| {
+        c.token_renewals_per_minute = 2;
+        c.reports_per_minute = 3;
+    })
+    .await;
+    let sensor = register(&console, "budgeted").await;
+
+    let mut statuses = Vec::new();
+    for sequence in 1..=4 {
+        statuses.push(send(&console, &sensor, &report(&sensor, sequence, sequence == 1)).await.0);
+    }
+    assert_eq!(
+        statuses,
+        [StatusCode::ACCEPTED, StatusCode::ACCEPTED, StatusCode::ACCEPTED, StatusCode::TOO_MANY_REQUESTS]
+    );
+
+    let mut renewals = Vec::new();
+    for _ in 0..3 {
+        let (status, _, headers) = console
+            .call(&sensor.caller, Method::POST, "/api/v1/sensor/token", None)
+            .await;
+        renewals.push((status, headers.contains_key(header::RETRY_AFTER)));
+    }
+    assert_eq!(
+        renewals,
+        [(StatusCode::OK, false), (StatusCode::OK, false), (StatusCode::TOO_MANY_REQUESTS, true)]
+    );
+
+    // Registration from the same address has its own budget still.
+    register(&console, "another").await;
+}

@@ -209,7 +209,7 @@ export function SensorsView({ client = api }: { client?: ApiClient }) {
                       <span className={`badge badge-status-${sensor.status}`}>{SENSOR_STATUS_LABELS[sensor.status] ?? sensor.status}</span>
                     </td>
                     <td>
-                      {visibilityLabel(sensor.visibility)}
+                      <span>{visibilityLabel(sensor.visibility)}</span>
                       {collectorProblems(sensor).map((problem) => (
                         <div key={problem} className="muted small" data-testid="collector-problem">
                           {problem}

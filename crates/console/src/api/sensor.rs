@@ -166,8 +166,10 @@ pub async fn register(
     responses((status = 200, body = SensorToken), (status = 401, body = super::error::Problem)))]
 pub async fn renew(
     State(state): State<AppState>,
+    ip: ClientIp,
     SensorCaller(sensor): SensorCaller,
 ) -> Result<(StatusCode, Json<SensorToken>), ApiError> {
+    throttle(&state, Action::TokenRenewal, ip, "sensor.token_renew").await?;
     let renewal = sensors::renew(
         &state.store,
         &sensor.sensor_id,
@@ -203,12 +205,23 @@ pub async fn renew(
               (status = 429, body = super::error::Problem), (status = 503, body = super::error::Problem)))]
 pub async fn report(
     State(state): State<AppState>,
+    ip: ClientIp,
     SensorCaller(sensor): SensorCaller,
     headers: axum::http::HeaderMap,
     body: axum::body::Bytes,
 ) -> Result<axum::response::Response, ApiError> {
     use crate::topology::ingest::{self, IngestError};
     use axum::response::IntoResponse;
+    // Checked before anything is decoded. Not audited: a sensor over its
+    // budget is told to retry, which it does; nothing was attempted.
+    if let Err(retry_after_secs) = state.throttles.check(Action::ReportIngest, ip.0) {
+        return Err(ApiError::TooManyRequests {
+            detail: format!(
+                "too many reports from your address; retry in {retry_after_secs} s (--reports-per-minute)"
+            ),
+            retry_after_secs,
+        });
+    }
     let zstd = match headers
         .get(axum::http::header::CONTENT_ENCODING)
         .and_then(|v| v.to_str().ok())
