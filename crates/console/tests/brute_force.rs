@@ -492,11 +492,20 @@ async fn renewals_and_reports_have_their_own_budgets() {
 
     let mut statuses = Vec::new();
     for sequence in 1..=4 {
-        statuses.push(send(&console, &sensor, &report(&sensor, sequence, sequence == 1)).await.0);
+        statuses.push(
+            send(&console, &sensor, &report(&sensor, sequence, sequence == 1))
+                .await
+                .0,
+        );
     }
     assert_eq!(
         statuses,
-        [StatusCode::ACCEPTED, StatusCode::ACCEPTED, StatusCode::ACCEPTED, StatusCode::TOO_MANY_REQUESTS]
+        [
+            StatusCode::ACCEPTED,
+            StatusCode::ACCEPTED,
+            StatusCode::ACCEPTED,
+            StatusCode::TOO_MANY_REQUESTS
+        ]
     );
 
     let mut renewals = Vec::new();
@@ -508,7 +517,11 @@ async fn renewals_and_reports_have_their_own_budgets() {
     }
     assert_eq!(
         renewals,
-        [(StatusCode::OK, false), (StatusCode::OK, false), (StatusCode::TOO_MANY_REQUESTS, true)]
+        [
+            (StatusCode::OK, false),
+            (StatusCode::OK, false),
+            (StatusCode::TOO_MANY_REQUESTS, true)
+        ]
     );
 
     // Registration from the same address has its own budget still.

@@ -211,7 +211,8 @@ async fn a_sensor_registered_before_credentials_existed_cannot_be_claimed() {
 
 #[tokio::test]
 async fn failed_claims_are_throttled() {
-    let console = TestConsole::start_with(Db::Sqlite, |c| c.sensor_registrations_per_minute = 4).await;
+    let console =
+        TestConsole::start_with(Db::Sqlite, |c| c.sensor_registrations_per_minute = 4).await;
     let victim = register_new(&console, "victim").await;
     let claim = json!({"api_key": console.api_key, "sensor_id": victim.id, "credential": "vsc_guess", "hostname": "h", "version": "1"});
     let mut statuses = Vec::new();
