@@ -71,8 +71,9 @@ summary() {
 }
 
 # --- counts from each tool's own summary line --------------------------------
-nextest_counts() { grep -E '^ *Summary \[' "$1" | tail -1 | sed -E 's/^ *Summary \[ *[0-9.]+s\] *//'; }
-vitest_counts() { grep -E '^ *Tests +[0-9]' "$1" | tail -1 | sed -E 's/^ *Tests +//; s/ +\(.*$//'; }
+plain() { sed -E 's/\x1b\[[0-9;]*m//g' "$1"; } # without colour codes
+nextest_counts() { plain "$1" | grep -E '^ *Summary \[' | tail -1 | sed -E 's/^ *Summary \[ *[0-9.]+s\] *//'; }
+vitest_counts() { plain "$1" | grep -E '^ *Tests +[0-9]' | tail -1 | sed -E 's/^ *Tests +//; s/ +\(.*$//'; }
 node_test_counts() {
   local pass fail
   pass=$(grep -E '^# pass ' "$1" | tail -1 | awk '{print $3}')
