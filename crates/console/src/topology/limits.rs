@@ -692,6 +692,34 @@ mod tests {
     }
 
     #[test]
+    fn items_weigh_their_compact_layout() {
+        // A connected socket: both addresses parsed, no second copy as a key.
+        let socket = Connection {
+            transport: vedette_model::wire::Transport::Tcp,
+            listening: false,
+            local: "10.1.2.3:45678".into(),
+            remote: Some("10.9.8.7:443".into()),
+            pid: Some(1),
+            netns: Some(4026531840),
+        };
+        assert!(entry_bytes(&socket) <= 120, "{}", entry_bytes(&socket));
+        // An address that does not read back exactly is held (and counted) as text.
+        let text = Connection {
+            local: "010.1.2.3:45678".into(),
+            ..socket.clone()
+        };
+        assert_eq!(
+            entry_bytes(&text),
+            entry_bytes(&socket) + "010.1.2.3:45678".len()
+        );
+        // A process: pointers to its strings, counted whole.
+        let p = process(1, "nginx");
+        let strings = "nginx".len() + r#"["nginx","--flag"]"#.len();
+        assert_eq!(entry_bytes(&p), Process::SIZE + ENTRY_OVERHEAD + strings);
+        assert!(Process::SIZE <= 160, "{}", Process::SIZE);
+    }
+
+    #[test]
     fn the_fleet_budget_refuses_growth_but_never_shrinking() {
         let fleet = FleetBytes::default();
         fleet.resize(0, 600, 1000).unwrap();
