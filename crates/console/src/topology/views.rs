@@ -455,7 +455,7 @@ fn count_nodes(states: &States, level: Level) -> usize {
         Level::Images => {
             let mut ids: std::collections::HashSet<&str> = std::collections::HashSet::new();
             for (_, state) in states {
-                ids.extend(state.images.values().map(|i| i.id.as_str()));
+                ids.extend(state.images.values().map(|i| &*i.id));
             }
             ids.len()
         }
@@ -466,6 +466,7 @@ fn count_nodes(states: &States, level: Level) -> usize {
 mod tests {
     use super::*;
     use crate::topology::SensorState;
+    use crate::topology::compact::Proc;
     use vedette_model::wire::Process;
 
     fn states(sensors: usize, processes: u32) -> Vec<(String, Arc<SensorState>)> {
@@ -473,14 +474,12 @@ mod tests {
             .map(|s| {
                 let mut state = SensorState::default();
                 for pid in 0..processes {
-                    state.processes.insert(
-                        pid.to_string(),
-                        Process {
-                            pid,
-                            name: "p".into(),
-                            ..Process::default()
-                        },
-                    );
+                    let process = Proc::new(&Process {
+                        pid,
+                        name: "p".into(),
+                        ..Process::default()
+                    });
+                    state.processes.insert(process.key(), process);
                 }
                 (format!("s{s}"), Arc::new(state))
             })
