@@ -330,7 +330,7 @@ pub async fn node(
             .snapshot()
             .await
             .iter()
-            .find(|(_, s)| s.containers.contains_key(*container_id))
+            .find(|(_, s)| s.containers.values().any(|c| c.id == *container_id))
             .map(|(sensor_id, _)| sensor_id.clone()),
         _ => None,
     };

@@ -12,9 +12,8 @@ use std::net::{IpAddr, SocketAddr};
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-use vedette_model::wire::Transport;
+use vedette_model::wire::{Connection, Transport};
 
-use super::compact::{Addr, Sock, SockKey};
 use super::{SensorState, States};
 
 /// Which nodes a view shows.
@@ -78,6 +77,11 @@ pub struct Graph {
 struct Owner {
     sensor_id: String,
     container_id: Option<String>,
+}
+
+/// Parses `ip:port` or `[v6]:port`.
+fn parse_endpoint(text: &str) -> Option<SocketAddr> {
+    text.parse().ok()
 }
 
 fn is_private(ip: IpAddr) -> bool {
@@ -188,7 +192,7 @@ impl<'a> Indexes<'a> {
             for container in state.containers.values() {
                 // Docker keeps an exited container's last address, which a
                 // running container may have been given since.
-                let live = matches!(&*container.state, "running" | "paused");
+                let live = matches!(container.state.as_str(), "running" | "paused");
                 for network in container.networks.iter().filter(|_| live) {
                     if let Some(ip) = network
                         .ip
@@ -199,38 +203,40 @@ impl<'a> Indexes<'a> {
                             ip,
                             Owner {
                                 sensor_id: sensor_id.clone(),
-                                container_id: Some(container.id.to_string()),
+                                container_id: Some(container.id.clone()),
                             },
                         );
-                        local_containers.insert((sensor_id.clone(), ip), container.id.to_string());
+                        local_containers.insert((sensor_id.clone(), ip), container.id.clone());
                     }
                 }
                 for port in &container.ports {
                     if let Some(host_port) = port.host_port {
-                        published.insert((sensor_id.clone(), host_port), container.id.to_string());
+                        published.insert((sensor_id.clone(), host_port), container.id.clone());
                     }
                 }
                 if let Some(pid) = container.pid {
-                    process_container.insert((sensor_id.clone(), pid), container.id.to_string());
+                    process_container.insert((sensor_id.clone(), pid), container.id.clone());
                 }
             }
             for process in state.processes.values() {
                 if let Some(container) = &process.container_id {
-                    process_container
-                        .insert((sensor_id.clone(), process.pid), container.to_string());
+                    process_container.insert((sensor_id.clone(), process.pid), container.clone());
                     if let Some(netns) = process.netns {
-                        container_netns.insert((sensor_id.clone(), container.to_string()), netns);
+                        container_netns.insert((sensor_id.clone(), container.clone()), netns);
                     }
                 } else if let (1, Some(netns)) = (process.pid, process.netns) {
                     host_netns.insert(sensor_id.clone(), netns);
                 }
             }
-            for (key, socket) in state.connections.iter().filter(|(_, c)| c.listening) {
-                if let Some(local) = key.local.socket_addr() {
-                    listening.insert((sensor_id.clone(), key.transport, local.port()), socket.pid);
+            for socket in state.connections.values().filter(|c| c.listening) {
+                if let Some(local) = parse_endpoint(&socket.local) {
+                    listening.insert(
+                        (sensor_id.clone(), socket.transport, local.port()),
+                        socket.pid,
+                    );
                     if let Some(netns) = socket.netns {
                         listening_in.insert(
-                            (sensor_id.clone(), netns, key.transport, local.port()),
+                            (sensor_id.clone(), netns, socket.transport, local.port()),
                             socket.pid,
                         );
                     }
@@ -299,22 +305,22 @@ enum End {
 fn resolve_connections(indexes: &Indexes<'_>) -> Vec<(End, End, Transport, u16)> {
     let mut out = Vec::new();
     for (sensor_id, state) in indexes.states {
-        for (key, socket) in state.connections.iter().filter(|(_, c)| !c.listening) {
+        for socket in state.connections.values().filter(|c| !c.listening) {
             let (Some(local), Some(remote)) = (
-                key.local.socket_addr(),
-                key.remote.as_ref().and_then(Addr::socket_addr),
+                parse_endpoint(&socket.local),
+                socket.remote.as_deref().and_then(parse_endpoint),
             ) else {
                 continue;
             };
             let inbound = indexes
-                .listener(sensor_id, socket.netns, key.transport, local.port())
+                .listener(sensor_id, socket.netns, socket.transport, local.port())
                 .is_some();
             let here = End::Known {
                 sensor_id: sensor_id.clone(),
                 container_id: indexes.container_of(sensor_id, socket.pid),
                 pid: socket.pid,
             };
-            let there = resolve_remote(indexes, sensor_id, key, socket, remote, inbound);
+            let there = resolve_remote(indexes, sensor_id, socket, remote, inbound);
             let Some(there) = there else { continue };
             // The server's side of a connection from a monitored client: the
             // client's sensor reports the same connection from its side
@@ -323,9 +329,9 @@ fn resolve_connections(indexes: &Indexes<'_>) -> Vec<(End, End, Transport, u16)>
                 continue;
             }
             if inbound {
-                out.push((there, here, key.transport, local.port()));
+                out.push((there, here, socket.transport, local.port()));
             } else {
-                out.push((here, there, key.transport, remote.port()));
+                out.push((here, there, socket.transport, remote.port()));
             }
         }
     }
@@ -335,8 +341,7 @@ fn resolve_connections(indexes: &Indexes<'_>) -> Vec<(End, End, Transport, u16)>
 fn resolve_remote(
     indexes: &Indexes<'_>,
     sensor_id: &str,
-    key: &SockKey,
-    socket: &Sock,
+    socket: &Connection,
     remote: SocketAddr,
     inbound: bool,
 ) -> Option<End> {
@@ -345,7 +350,7 @@ fn resolve_remote(
         // Local traffic: the other end is on this host, found by its port.
         // Loopback stays inside the socket's own network namespace.
         let server_pid = indexes
-            .listener(sensor_id, socket.netns, key.transport, remote.port())
+            .listener(sensor_id, socket.netns, socket.transport, remote.port())
             .flatten();
         return (!inbound).then(|| End::Known {
             sensor_id: sensor_id.to_string(),
@@ -385,7 +390,7 @@ fn resolve_remote(
                     None => indexes.host_netns.get(&owner.sensor_id).copied(),
                 };
                 indexes
-                    .listener(&owner.sensor_id, netns, key.transport, remote.port())
+                    .listener(&owner.sensor_id, netns, socket.transport, remote.port())
                     .flatten()
             };
             Some(End::Known {
@@ -436,7 +441,11 @@ pub fn view(states: &States, level: Level, filter: &Filter) -> Graph {
         .collect();
     let container_image: HashMap<&str, &str> = states
         .iter()
-        .flat_map(|(_, s)| s.containers.values().map(|c| (&*c.id, &*c.image_id)))
+        .flat_map(|(_, s)| {
+            s.containers
+                .values()
+                .map(|c| (c.id.as_str(), c.image_id.as_str()))
+        })
         .collect();
     let by_sensor: HashMap<&str, &SensorState> =
         states.iter().map(|(id, s)| (id.as_str(), &**s)).collect();
@@ -465,7 +474,7 @@ pub fn view(states: &States, level: Level, filter: &Filter) -> Graph {
                             label: container.name.trim_start_matches('/').to_string(),
                             sensor_id: Some(sensor_id.clone()),
                             host: Some(host.clone()),
-                            attributes: serde_json::to_value(container.wire()).unwrap_or_default(),
+                            attributes: serde_json::to_value(container).unwrap_or_default(),
                         },
                     );
                 }
@@ -480,7 +489,7 @@ pub fn view(states: &States, level: Level, filter: &Filter) -> Graph {
                             label: format!("{} ({})", process.name, process.pid),
                             sensor_id: Some(sensor_id.clone()),
                             host: Some(host.clone()),
-                            attributes: serde_json::to_value(process.wire()).unwrap_or_default(),
+                            attributes: serde_json::to_value(process).unwrap_or_default(),
                         },
                     );
                 }
@@ -488,7 +497,9 @@ pub fn view(states: &States, level: Level, filter: &Filter) -> Graph {
             Level::Images => {
                 for image in state.images.values() {
                     let label = image
-                        .first_tag()
+                        .tags
+                        .first()
+                        .cloned()
                         .unwrap_or_else(|| image.id.chars().take(19).collect());
                     nodes.entry(format!("image:{}", image.id)).or_insert(Node {
                         id: format!("image:{}", image.id),
@@ -496,7 +507,7 @@ pub fn view(states: &States, level: Level, filter: &Filter) -> Graph {
                         label,
                         sensor_id: None,
                         host: None,
-                        attributes: serde_json::to_value(image.wire()).unwrap_or_default(),
+                        attributes: serde_json::to_value(image).unwrap_or_default(),
                     });
                 }
             }
@@ -621,8 +632,7 @@ fn apply_filter(graph: &mut Graph, filter: &Filter, _hosts: &HashMap<&str, Strin
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::topology::compact::{Cont, Proc};
-    use vedette_model::wire::{Connection, Container, ContainerNetwork, Host, Interface, Process};
+    use vedette_model::wire::{Container, ContainerNetwork, Host, Interface, Process};
 
     fn process(pid: u32, container: Option<&str>, netns: u64) -> Process {
         Process {
@@ -685,7 +695,6 @@ mod tests {
             container("decoy", "172.17.0.3", 200),
             container("client", "172.17.0.4", 300),
         ] {
-            let c = Cont::new(&c);
             state.containers.insert(c.id.clone(), c);
         }
         for p in [
@@ -695,8 +704,7 @@ mod tests {
             process(200, Some("decoy"), 12),
             process(300, Some("client"), 13),
         ] {
-            let p = Proc::new(&p);
-            state.processes.insert(p.key(), p);
+            state.processes.insert(p.pid.to_string(), p);
         }
         for c in [
             socket("0.0.0.0:8080", None, 100, 11),
@@ -704,8 +712,10 @@ mod tests {
             socket("0.0.0.0:8080", None, 200, 12),
             socket("172.17.0.4:40000", Some("172.17.0.2:8080"), 300, 13),
         ] {
-            let (key, c) = Sock::new(&c);
-            state.connections.insert(key, c);
+            state.connections.insert(
+                c.local.clone() + c.remote.as_deref().unwrap_or("") + &c.netns.unwrap().to_string(),
+                c,
+            );
         }
         vec![("s".into(), state)]
     }
@@ -729,7 +739,7 @@ mod tests {
             .containers
             .into_values()
             .map(|mut c| {
-                c.id = format!("other-{}", c.id).into();
+                c.id = format!("other-{}", c.id);
                 (c.id.clone(), c)
             })
             .collect();

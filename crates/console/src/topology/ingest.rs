@@ -19,10 +19,9 @@ use std::sync::Arc;
 
 use serde::Serialize;
 use vedette_model::wire::{
-    Changes, Connection, Container, Host, Image, PROTOCOL_VERSION, Process, Report, Visibility,
+    Changes, Connection, Container, Host, Image, Keyed, PROTOCOL_VERSION, Process, Report,
+    Visibility,
 };
-
-use super::compact::{self, Item, Sock};
 
 use super::limits::{DecodeBudget, Limits, OverLimit, Reservation};
 use super::{SensorState, Topology};
@@ -330,17 +329,12 @@ pub struct Body {
     pub zstd: bool,
 }
 
-/// Applies `changes` to `items` held in compact form: removals first (by
-/// the wire key, read as a compact key), then upserts.
-fn apply_changes<T: Item>(items: &mut BTreeMap<T::Key, T::Stored>, changes: Changes<T>) {
+fn apply_changes<T: Keyed>(items: &mut BTreeMap<String, T>, changes: Changes<T>) {
     for key in &changes.remove {
-        if let Some(key) = T::key_of(key) {
-            items.remove(&key);
-        }
+        items.remove(key);
     }
-    for item in &changes.upsert {
-        let (key, stored) = item.compact();
-        items.insert(key, stored);
+    for item in changes.upsert {
+        items.insert(item.key(), item);
     }
 }
 
@@ -454,7 +448,6 @@ pub async fn apply(
         return Err(err);
     }
     drop(state);
-    compact::STRINGS.tick();
     topology.announce(super::Change {
         sensor_id: sensor_id.to_string(),
         kind: "report".into(),
@@ -466,15 +459,15 @@ pub async fn apply(
     })
 }
 
-/// Items in the shape of [`Changes`].
+/// The items of a map, borrowed, in the shape of [`Changes`].
 #[derive(Serialize)]
-struct Upserts<T> {
-    upsert: Vec<T>,
+struct Upserts<'a, T> {
+    upsert: Vec<&'a T>,
 }
 
-fn upserts<K, T, W>(items: &BTreeMap<K, T>, wire: impl Fn(&K, &T) -> W) -> Upserts<W> {
+fn upserts<T>(items: &BTreeMap<String, T>) -> Upserts<'_, T> {
     Upserts {
-        upsert: items.iter().map(|(k, v)| wire(k, v)).collect(),
+        upsert: items.values().collect(),
     }
 }
 
@@ -488,10 +481,10 @@ struct SnapshotOf<'a> {
     collected_at_ms: i64,
     visibility: Visibility,
     host: Option<&'a Host>,
-    processes: Upserts<Process>,
-    containers: Upserts<Container>,
-    images: Upserts<Image>,
-    connections: Upserts<Connection>,
+    processes: Upserts<'a, Process>,
+    containers: Upserts<'a, Container>,
+    images: Upserts<'a, Image>,
+    connections: Upserts<'a, Connection>,
 }
 
 /// The state as one zstd-compressed snapshot report.
@@ -504,10 +497,10 @@ fn compacted(sensor_id: &str, state: &SensorState) -> Result<Vec<u8>, StoreError
         collected_at_ms: state.collected_at_ms,
         visibility: state.visibility.unwrap_or(Visibility::Host),
         host: state.host.as_ref(),
-        processes: upserts(&state.processes, |_, p| p.wire()),
-        containers: upserts(&state.containers, |_, c| c.wire()),
-        images: upserts(&state.images, |_, i| i.wire()),
-        connections: upserts(&state.connections, Sock::wire),
+        processes: upserts(&state.processes),
+        containers: upserts(&state.containers),
+        images: upserts(&state.images),
+        connections: upserts(&state.connections),
     };
     let json = serde_json::to_vec(&snapshot)
         .map_err(|e| StoreError::Query(sqlx::Error::Protocol(e.to_string())))?;

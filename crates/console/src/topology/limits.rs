@@ -9,11 +9,9 @@
 //! - [`FleetBytes`] and [`DecodeBudget`]: the two fleet-wide byte budgets,
 //!   shared by every report.
 //!
-//! Accounted bytes are what a sensor's state holds in memory in its compact
-//! form: the keys and item structures in their maps, and the strings they
-//! point to, counted whole even when interned and shared with other
-//! sensors ([`Weigh`]). They are computed from lengths, so the same state
-//! always weighs the same.
+//! Accounted bytes are what a sensor's state holds in memory: the item
+//! structures, their strings and their map keys. They are computed from
+//! lengths, so the same state always weighs the same.
 
 use std::collections::{BTreeMap, HashMap};
 use std::mem::size_of;
@@ -23,9 +21,6 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use vedette_model::wire::{Changes, Connection, Container, Host, Image, Keyed, Process, Report};
 
 use super::SensorState;
-use super::compact::{
-    Addr, Cont, Img, Item, Network, Port, Proc, ProcKey, Sock, SockKey, Text, json_len,
-};
 
 /// What one sensor, and all of them, may make the console hold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -107,40 +102,14 @@ fn option(s: &Option<String>) -> usize {
     s.as_deref().map_or(0, str::len)
 }
 
-fn text(t: &Option<Text>) -> usize {
-    t.as_deref().map_or(0, str::len)
-}
-
-/// Bytes of strings a wire item holds (what `max_item_bytes` bounds).
-pub trait Strings {
-    /// Bytes of the item's strings and lists.
-    fn string_bytes(&self) -> usize;
-}
-
-/// What an item weighs held in a sensor's state, in its compact form
-/// ([`compact`](super::compact)): the key and item in their map, plus the
-/// strings they point to. Interned strings are counted whole, as if no
-/// other sensor shared them: a sensor's account does not depend on the
-/// others, and the fleet's total is an upper bound of what the topology
-/// holds. Implemented by the wire items (what a report would leave) and by
-/// the compact ones (what is held), which weigh the same.
-pub trait Weigh {
-    /// Bytes of the key and the compact item in their map.
-    const SIZE: usize;
-    /// Bytes of the strings the compact item points to.
+/// Heap bytes an item holds (its strings and vectors), beyond its own size.
+pub trait Weigh: Sized {
+    /// Heap bytes of the item.
     fn heap_bytes(&self) -> usize;
 }
 
-/// [`Weigh`] for a compact item, whose key may hold some of its strings.
-pub trait WeighStored<K> {
-    /// Bytes of the key and the compact item in their map.
-    const SIZE: usize;
-    /// Bytes of the strings the key and item point to.
-    fn heap_bytes(&self, key: &K) -> usize;
-}
-
-impl Strings for Host {
-    fn string_bytes(&self) -> usize {
+impl Weigh for Host {
+    fn heap_bytes(&self) -> usize {
         let interfaces = self
             .interfaces
             .iter()
@@ -170,8 +139,8 @@ impl Strings for Host {
     }
 }
 
-impl Strings for Process {
-    fn string_bytes(&self) -> usize {
+impl Weigh for Process {
+    fn heap_bytes(&self) -> usize {
         string(&self.name)
             + strings(&self.cmdline)
             + string(&self.user)
@@ -180,8 +149,8 @@ impl Strings for Process {
     }
 }
 
-impl Strings for Container {
-    fn string_bytes(&self) -> usize {
+impl Weigh for Container {
+    fn heap_bytes(&self) -> usize {
         let labels = self
             .labels
             .iter()
@@ -214,135 +183,32 @@ impl Strings for Container {
     }
 }
 
-impl Strings for Image {
-    fn string_bytes(&self) -> usize {
+impl Weigh for Image {
+    fn heap_bytes(&self) -> usize {
         string(&self.id) + strings(&self.tags) + strings(&self.digests)
     }
 }
 
-impl Strings for Connection {
-    fn string_bytes(&self) -> usize {
+impl Weigh for Connection {
+    fn heap_bytes(&self) -> usize {
         string(&self.local) + option(&self.remote)
     }
 }
 
-impl Weigh for Process {
-    const SIZE: usize = size_of::<(ProcKey, Proc)>();
-    fn heap_bytes(&self) -> usize {
-        string(&self.name)
-            + json_len(&self.cmdline)
-            + string(&self.user)
-            + option(&self.exe)
-            + option(&self.container_id)
-    }
-}
-
-impl<K> WeighStored<K> for Proc {
-    const SIZE: usize = Process::SIZE;
-    fn heap_bytes(&self, _: &K) -> usize {
-        self.name.len()
-            + self.cmdline.len()
-            + self.user.len()
-            + text(&self.exe)
-            + text(&self.container_id)
-    }
-}
-
-impl Weigh for Container {
-    const SIZE: usize = size_of::<(Text, Cont)>();
-    fn heap_bytes(&self) -> usize {
-        let ports = self
-            .ports
-            .iter()
-            .map(|p| size_of::<Port>() + string(&p.protocol) + option(&p.host_ip))
-            .sum::<usize>();
-        let networks = self
-            .networks
-            .iter()
-            .map(|n| size_of::<Network>() + string(&n.name) + option(&n.ip))
-            .sum::<usize>();
-        string(&self.id)
-            + string(&self.name)
-            + string(&self.image)
-            + string(&self.image_id)
-            + string(&self.state)
-            + json_len(&self.labels)
-            + ports
-            + networks
-    }
-}
-
-impl<K> WeighStored<K> for Cont {
-    const SIZE: usize = Container::SIZE;
-    fn heap_bytes(&self, _: &K) -> usize {
-        let ports = self
-            .ports
-            .iter()
-            .map(|p| size_of::<Port>() + p.protocol.len() + text(&p.host_ip))
-            .sum::<usize>();
-        let networks = self
-            .networks
-            .iter()
-            .map(|n| size_of::<Network>() + n.name.len() + text(&n.ip))
-            .sum::<usize>();
-        self.id.len()
-            + self.name.len()
-            + self.image.len()
-            + self.image_id.len()
-            + self.state.len()
-            + self.labels.len()
-            + ports
-            + networks
-    }
-}
-
-impl Weigh for Image {
-    const SIZE: usize = size_of::<(Text, Img)>();
-    fn heap_bytes(&self) -> usize {
-        string(&self.id) + json_len(&self.tags) + json_len(&self.digests)
-    }
-}
-
-impl<K> WeighStored<K> for Img {
-    const SIZE: usize = Image::SIZE;
-    fn heap_bytes(&self, _: &K) -> usize {
-        self.id.len() + self.tags.len() + self.digests.len()
-    }
-}
-
-impl Weigh for Connection {
-    const SIZE: usize = size_of::<(SockKey, Sock)>();
-    fn heap_bytes(&self) -> usize {
-        Addr::heap_bytes_of(&self.local) + self.remote.as_deref().map_or(0, Addr::heap_bytes_of)
-    }
-}
-
-impl WeighStored<SockKey> for Sock {
-    const SIZE: usize = Connection::SIZE;
-    fn heap_bytes(&self, key: &SockKey) -> usize {
-        key.local.heap_bytes() + key.remote.as_ref().map_or(0, Addr::heap_bytes)
-    }
-}
-
-/// Accounted bytes of an item a report would leave in its sensor's state.
-pub fn entry_bytes<T: Weigh>(item: &T) -> usize {
-    T::SIZE + ENTRY_OVERHEAD + item.heap_bytes()
-}
-
-/// Accounted bytes of an item held under `key`.
-pub fn stored_bytes<K, T: WeighStored<K>>(key: &K, item: &T) -> usize {
-    T::SIZE + ENTRY_OVERHEAD + item.heap_bytes(key)
+/// Accounted bytes of an item stored under a key of `key_len` bytes.
+pub fn entry_bytes<T: Weigh>(item: &T, key_len: usize) -> usize {
+    size_of::<String>() + key_len + size_of::<T>() + item.heap_bytes() + ENTRY_OVERHEAD
 }
 
 /// Accounted bytes of the host.
 pub fn host_bytes(host: &Host) -> usize {
-    size_of::<Host>() + host.string_bytes()
+    size_of::<Host>() + host.heap_bytes()
 }
 
 /// Accounted bytes of a whole state (what [`plan`] predicts for it).
 pub fn state_bytes(state: &SensorState) -> usize {
-    fn map<K, T: WeighStored<K>>(items: &BTreeMap<K, T>) -> usize {
-        items.iter().map(|(k, v)| stored_bytes(k, v)).sum()
+    fn map<T: Weigh>(items: &BTreeMap<String, T>) -> usize {
+        items.iter().map(|(k, v)| entry_bytes(v, k.len())).sum()
     }
     size_of::<SensorState>()
         + state.host.as_ref().map_or(0, host_bytes)
@@ -360,26 +226,21 @@ struct Kind {
 }
 
 /// Items and accounted bytes of one kind after `changes`.
-fn plan_kind<T>(
-    items: Option<&BTreeMap<T::Key, T::Stored>>,
+fn plan_kind<T: Keyed + Weigh>(
+    items: Option<&BTreeMap<String, T>>,
     changes: &Changes<T>,
     kind: Kind,
     max_item_bytes: usize,
-) -> Result<(usize, isize), OverLimit>
-where
-    T: Keyed + Item + Strings + Weigh,
-    T::Stored: WeighStored<T::Key>,
-{
+) -> Result<(usize, isize), OverLimit> {
     // Key → accounted bytes after the report (None: removed). Removals
     // apply first, then upserts, as in `apply_report`.
-    let mut touched: HashMap<T::Key, Option<usize>> = HashMap::new();
+    let mut touched: HashMap<&str, Option<usize>> = HashMap::new();
+    let keys: Vec<String> = changes.upsert.iter().map(Keyed::key).collect();
     for key in &changes.remove {
-        if let Some(key) = T::key_of(key) {
-            touched.insert(key, None);
-        }
+        touched.insert(key.as_str(), None);
     }
-    for item in &changes.upsert {
-        let heap = item.string_bytes() + item.key().len();
+    for (item, key) in changes.upsert.iter().zip(&keys) {
+        let heap = item.heap_bytes() + key.len();
         if heap > max_item_bytes {
             return Err(OverLimit {
                 limit: "max_item_bytes",
@@ -388,14 +249,14 @@ where
                 max: max_item_bytes,
             });
         }
-        touched.insert(item.compact_key(), Some(entry_bytes(item)));
+        touched.insert(key.as_str(), Some(entry_bytes(item, key.len())));
     }
     let mut count = items.map_or(0, BTreeMap::len);
     let mut delta: isize = 0;
     for (key, after) in touched {
         let before = items
-            .and_then(|m| m.get(&key))
-            .map(|item| stored_bytes(&key, item));
+            .and_then(|m| m.get(key))
+            .map(|v| entry_bytes(v, key.len()));
         match (before, after) {
             (Some(_), None) => count -= 1,
             (None, Some(_)) => count += 1,
@@ -423,11 +284,11 @@ pub fn plan(state: &SensorState, report: &Report, limits: &Limits) -> Result<usi
         None => size_of::<SensorState>() as isize,
     };
     if let Some(host) = &report.host {
-        if host.string_bytes() > limits.max_item_bytes {
+        if host.heap_bytes() > limits.max_item_bytes {
             return Err(OverLimit {
                 limit: "max_item_bytes",
                 what: "host (bytes of strings)",
-                value: host.string_bytes(),
+                value: host.heap_bytes(),
                 max: limits.max_item_bytes,
             });
         }
@@ -689,34 +550,6 @@ mod tests {
         );
         assert_eq!(state.bytes, before.bytes);
         assert_eq!(state.processes, before.processes);
-    }
-
-    #[test]
-    fn items_weigh_their_compact_layout() {
-        // A connected socket: both addresses parsed, no second copy as a key.
-        let socket = Connection {
-            transport: vedette_model::wire::Transport::Tcp,
-            listening: false,
-            local: "10.1.2.3:45678".into(),
-            remote: Some("10.9.8.7:443".into()),
-            pid: Some(1),
-            netns: Some(4026531840),
-        };
-        assert!(entry_bytes(&socket) <= 120, "{}", entry_bytes(&socket));
-        // An address that does not read back exactly is held (and counted) as text.
-        let text = Connection {
-            local: "010.1.2.3:45678".into(),
-            ..socket.clone()
-        };
-        assert_eq!(
-            entry_bytes(&text),
-            entry_bytes(&socket) + "010.1.2.3:45678".len()
-        );
-        // A process: pointers to its strings, counted whole.
-        let p = process(1, "nginx");
-        let strings = "nginx".len() + r#"["nginx","--flag"]"#.len();
-        assert_eq!(entry_bytes(&p), Process::SIZE + ENTRY_OVERHEAD + strings);
-        assert!(Process::SIZE <= 160, "{}", Process::SIZE);
     }
 
     #[test]

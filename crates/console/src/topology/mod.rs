@@ -21,7 +21,6 @@
 //! state in place unless a view still holds it (then that sensor's state
 //! alone is copied).
 
-pub mod compact;
 pub mod graph;
 pub mod ingest;
 pub mod limits;
@@ -31,14 +30,11 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use tokio::sync::{Mutex, RwLock};
-use vedette_model::wire::{Host, Visibility};
-
-use compact::{Cont, Img, Proc, ProcKey, Sock, SockKey, Text};
+use vedette_model::wire::{Connection, Container, Host, Image, Process, Visibility};
 
 use crate::store::{Store, StoreError};
 
-/// One sensor's reported state, in compact form ([`compact`]): strings
-/// interned console-wide, sockets parsed, keys compact.
+/// One sensor's reported state.
 #[derive(Debug, Clone, Default)]
 pub struct SensorState {
     /// The last accepted sequence number (None until the first snapshot).
@@ -49,14 +45,14 @@ pub struct SensorState {
     pub visibility: Option<Visibility>,
     /// The host.
     pub host: Option<Host>,
-    /// Processes by pid and start time.
-    pub processes: BTreeMap<ProcKey, Proc>,
-    /// Containers by id.
-    pub containers: BTreeMap<Text, Cont>,
-    /// Images by id.
-    pub images: BTreeMap<Text, Img>,
-    /// Sockets by transport, addresses and network namespace.
-    pub connections: BTreeMap<SockKey, Sock>,
+    /// Processes by key.
+    pub processes: BTreeMap<String, Process>,
+    /// Containers by key.
+    pub containers: BTreeMap<String, Container>,
+    /// Images by key.
+    pub images: BTreeMap<String, Image>,
+    /// Sockets by key.
+    pub connections: BTreeMap<String, Connection>,
     /// Deltas stored since the last stored snapshot.
     pub stored_deltas: u32,
     /// Accounted bytes of this state ([`limits::state_bytes`]).
@@ -195,31 +191,26 @@ impl Topology {
             state.collected_at_ms = collected_at;
             state.visibility = serde_json::from_value(serde_json::Value::String(visibility)).ok();
         }
-        let items: Vec<(String, String, String)> =
-            sqlx::query_as("SELECT sensor_id, kind, data FROM topology_items")
+        let items: Vec<(String, String, String, String)> =
+            sqlx::query_as("SELECT sensor_id, kind, item_key, data FROM topology_items")
                 .fetch_all(store.pool())
                 .await?;
-        for (sensor_id, kind, data) in items {
+        for (sensor_id, kind, key, data) in items {
             let cell = topology.cell(&sensor_id).await;
             let mut guard = cell.lock().await;
             let state = Arc::make_mut(&mut guard);
             let loaded = match kind.as_str() {
                 ingest::HOST => serde_json::from_str(&data).map(|h| state.host = Some(h)),
-                // Keyed as stored items always were: by the item's own key.
                 ingest::PROCESS => serde_json::from_str(&data).map(|p| {
-                    let p = Proc::new(&p);
-                    state.processes.insert(p.key(), p);
+                    state.processes.insert(key, p);
                 }),
                 ingest::CONTAINER => serde_json::from_str(&data).map(|c| {
-                    let c = Cont::new(&c);
-                    state.containers.insert(c.id.clone(), c);
+                    state.containers.insert(key, c);
                 }),
                 ingest::IMAGE => serde_json::from_str(&data).map(|i| {
-                    let i = Img::new(&i);
-                    state.images.insert(i.id.clone(), i);
+                    state.images.insert(key, i);
                 }),
                 ingest::CONNECTION => serde_json::from_str(&data).map(|c| {
-                    let (key, c) = Sock::new(&c);
                     state.connections.insert(key, c);
                 }),
                 _ => Ok(()),

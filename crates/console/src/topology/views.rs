@@ -455,7 +455,7 @@ fn count_nodes(states: &States, level: Level) -> usize {
         Level::Images => {
             let mut ids: std::collections::HashSet<&str> = std::collections::HashSet::new();
             for (_, state) in states {
-                ids.extend(state.images.values().map(|i| &*i.id));
+                ids.extend(state.images.values().map(|i| i.id.as_str()));
             }
             ids.len()
         }
@@ -466,7 +466,6 @@ fn count_nodes(states: &States, level: Level) -> usize {
 mod tests {
     use super::*;
     use crate::topology::SensorState;
-    use crate::topology::compact::Proc;
     use vedette_model::wire::Process;
 
     fn states(sensors: usize, processes: u32) -> Vec<(String, Arc<SensorState>)> {
@@ -474,12 +473,14 @@ mod tests {
             .map(|s| {
                 let mut state = SensorState::default();
                 for pid in 0..processes {
-                    let process = Proc::new(&Process {
-                        pid,
-                        name: "p".into(),
-                        ..Process::default()
-                    });
-                    state.processes.insert(process.key(), process);
+                    state.processes.insert(
+                        pid.to_string(),
+                        Process {
+                            pid,
+                            name: "p".into(),
+                            ..Process::default()
+                        },
+                    );
                 }
                 (format!("s{s}"), Arc::new(state))
             })
