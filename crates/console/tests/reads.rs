@@ -1,72 +1,36 @@
 //! Issue 12: topology reads are bounded (shared views, build slots, a node
 //! budget, per-user rates) and live streams end on revocation.
 
-use std::io::Write;
 use std::time::Duration;
 
 use axum::body::Body;
-use axum::http::{Method, Request, StatusCode, header};
+use axum::http::{Method, StatusCode, header};
 use http_body_util::BodyExt;
 use serde_json::json;
 use vedette_console::Config;
-use vedette_model::wire::{Changes, Host, Process, Report, Visibility};
+use vedette_model::wire::{Host, Process};
 
 use crate::harness::{Caller, Db, TestConsole};
+use crate::topology::{register, report, send};
 
 /// Registers a sensor for `hostname` and sends a snapshot with `processes` processes.
 async fn sensor_with_processes(console: &TestConsole, hostname: &str, processes: u32) -> String {
-    let (status, body, _) = console
-        .call(
-            &Caller::Anonymous,
-            Method::POST,
-            "/api/v1/sensor/register",
-            Some(json!({"api_key": console.api_key, "hostname": hostname, "version": "0.1.0"})),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    let sensor_id = body["sensor_id"].as_str().unwrap().to_string();
-    let token = body["token"].as_str().unwrap().to_string();
-    let report = Report {
-        protocol: 1,
-        sensor_id: sensor_id.clone(),
-        sequence: 1,
-        snapshot: true,
-        collected_at_ms: 1,
-        visibility: Visibility::Host,
-        host: Some(Host {
-            hostname: hostname.into(),
+    let sensor = register(console, hostname).await;
+    let mut snapshot = report(&sensor, 1, true);
+    snapshot.host = Some(Host {
+        hostname: hostname.into(),
+        ..Default::default()
+    });
+    snapshot.processes.upsert = (1..=processes)
+        .map(|pid| Process {
+            pid,
+            name: format!("worker-{pid}"),
             ..Default::default()
-        }),
-        processes: Changes {
-            upsert: (1..=processes)
-                .map(|pid| Process {
-                    pid,
-                    name: format!("worker-{pid}"),
-                    ..Default::default()
-                })
-                .collect(),
-            ..Default::default()
-        },
-        containers: Changes::default(),
-        images: Changes::default(),
-        connections: Changes::default(),
-        collectors: None,
-    };
-    let mut encoder = zstd::stream::write::Encoder::new(Vec::new(), 3).unwrap();
-    encoder
-        .write_all(&serde_json::to_vec(&report).unwrap())
-        .unwrap();
-    let request = Request::builder()
-        .method(Method::POST)
-        .uri("/api/v1/sensor/report")
-        .header(header::AUTHORIZATION, format!("Bearer {token}"))
-        .header(header::CONTENT_TYPE, "application/json")
-        .header(header::CONTENT_ENCODING, "zstd")
-        .body(Body::from(encoder.finish().unwrap()))
-        .unwrap();
-    let (status, body, _) = console.send(request).await;
+        })
+        .collect();
+    let (status, body) = send(console, &sensor, &snapshot).await;
     assert_eq!(status, StatusCode::ACCEPTED, "{body}");
-    sensor_id
+    sensor.id
 }
 
 async fn console_with(tweak: impl FnOnce(&mut Config)) -> (TestConsole, Caller) {
